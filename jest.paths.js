@@ -1,9 +1,11 @@
 // One mapping of the @app/* aliases for both jest configs, mirroring tsconfig.json "paths".
 const libs = ['features', 'simulation', 'training', 'config', 'database', 'metrics', 'common'];
 const root = __dirname;
-module.exports = Object.fromEntries(
+module.exports = {
+  '^@app/migrations$': `${root}/migrations`,
+  ...Object.fromEntries(
   libs.flatMap((lib) => [
     [`^@app/${lib}$`, `${root}/libs/${lib}/src`],
     [`^@app/${lib}/(.*)$`, `${root}/libs/${lib}/src/$1`],
-  ]),
-);
+  ])),
+};

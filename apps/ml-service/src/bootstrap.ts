@@ -1,0 +1,52 @@
+import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import express from 'express';
+import { Logger } from 'nestjs-pino';
+import type pino from 'pino';
+import type { Counter, Histogram } from 'prom-client';
+import { AllExceptionsFilter } from '@app/common';
+import { AppConfig } from '@app/config';
+import { formatValidationErrors, PATTERN_INPUT_VALIDATOR_OPTIONS } from '@app/features';
+import { METRIC } from '@app/metrics';
+import { AppModule } from './app.module';
+import { httpMetricsMiddleware } from './http-metrics.middleware';
+import { ServingStatsService } from './monitoring/serving-stats.service';
+import { allowedMethodsLookup } from './route-methods.util';
+
+/** Largest batch body: 1,000 items of ~200 candles. Single requests keep BODY_LIMIT. */
+const BATCH_BODY_LIMIT = '40mb';
+
+/**
+ * Builds the HTTP app from a validated config whose DATABASE_URL is resolved. Shared by main.ts and
+ * the e2e tests so both run exactly the same pipeline.
+ */
+export async function createApp(config: AppConfig, logDestination?: pino.DestinationStream): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, logDestination), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    httpMetricsMiddleware(
+      app.get<Counter<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpRequests)),
+      app.get<Histogram<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpDuration)),
+      app.get(ServingStatsService),
+    ),
+  );
+  app.use('/api/ml/confidence/batch', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
+  app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      ...PATTERN_INPUT_VALIDATOR_OPTIONS,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(formatValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter(allowedMethodsLookup(app)));
+  await app.init();
+  return app;
+}

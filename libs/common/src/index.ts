@@ -1,0 +1,2 @@
+export * from './domain.exception';
+export * from './http-exception.filter';

@@ -1,0 +1,80 @@
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsPositive, IsString, Length, Max, Min } from 'class-validator';
+import {
+  DIRECTIONS,
+  MAX_CANDLES,
+  MIN_CANDLES,
+  PATTERN_TYPES,
+  TIMEFRAMES,
+  type Direction,
+  type PatternType,
+  type Timeframe,
+} from '../feature-schema.constants';
+import type { PatternInput } from '../pattern-input.interface';
+import { FINITE_NUMBER, type CandleDto } from './candle.dto';
+import {
+  IsBeforePatternEnd,
+  IsStopBehindBreakout,
+  IsTargetBeyondBreakout,
+  IsValidCandleSeries,
+  IsWithinCandles,
+} from './pattern-input.validators';
+
+/**
+ * A detected pattern as the host application posts it (DESIGN §4); the confidence request DTO
+ * extends it. Validate with `PATTERN_INPUT_VALIDATOR_OPTIONS` (whitelist + forbidNonWhitelisted)
+ * and without implicit conversion, so numeric strings are refused.
+ */
+export class PatternInputDto implements PatternInput {
+  @IsString()
+  @Length(1, 128)
+  pattern_id!: string;
+
+  @IsString()
+  @Length(1, 32)
+  symbol!: string;
+
+  @IsIn(PATTERN_TYPES)
+  pattern_type!: PatternType;
+
+  @IsIn(DIRECTIONS)
+  direction!: Direction;
+
+  @IsIn(TIMEFRAMES)
+  timeframe!: Timeframe;
+
+  @IsNumber(FINITE_NUMBER)
+  @Min(0)
+  @Max(1)
+  rule_confidence!: number;
+
+  @IsInt()
+  @Min(0)
+  @IsBeforePatternEnd()
+  pattern_start_index!: number;
+
+  @IsInt()
+  @Min(0)
+  @IsWithinCandles()
+  pattern_end_index!: number;
+
+  @IsNumber(FINITE_NUMBER)
+  @IsPositive()
+  breakout_price!: number;
+
+  @IsNumber(FINITE_NUMBER)
+  @IsPositive()
+  @IsTargetBeyondBreakout()
+  target_price!: number;
+
+  @IsNumber(FINITE_NUMBER)
+  @IsPositive()
+  @IsStopBehindBreakout()
+  stop_price!: number;
+
+  /** Plain objects after transformation (no per-candle instances: 1000 bars stay cheap); checked by one constraint. */
+  @IsArray()
+  @ArrayMinSize(MIN_CANDLES)
+  @ArrayMaxSize(MAX_CANDLES)
+  @IsValidCandleSeries()
+  candles!: CandleDto[];
+}

@@ -1,0 +1,136 @@
+const TWO_POW_32 = 4294967296;
+
+/** splitmix32 step: spreads any 32-bit input over the whole state space (used for seeding only). */
+function splitmix32(state: number): number {
+  let z = (state + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** Mixes a safe-integer seed and a stream number into one 32-bit seed (pattern i of seed s gets its own stream). */
+export function deriveSeed(seed: number, stream = 0): number {
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`seed must be a safe integer, got ${seed}`);
+  }
+  if (!Number.isSafeInteger(stream) || stream < 0) {
+    throw new RangeError(`stream must be a non-negative safe integer, got ${stream}`);
+  }
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / TWO_POW_32) >>> 0;
+  const streamLo = stream >>> 0;
+  const streamHi = Math.floor(stream / TWO_POW_32) >>> 0;
+  let h = splitmix32(lo);
+  h = splitmix32(h ^ hi);
+  h = splitmix32(h ^ streamLo);
+  return splitmix32(h ^ streamHi);
+}
+
+/**
+ * Seeded pseudo-random generator: xoshiro128** (Blackman & Vigna) for uniforms, polar Box-Muller for normals.
+ * Never Math.random: the same seed gives the same sequence on every run.
+ */
+export class Prng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal = 0;
+  private hasSpare = false;
+
+  constructor(seed: number) {
+    const base = deriveSeed(seed);
+    this.s0 = splitmix32(base);
+    this.s1 = splitmix32(this.s0);
+    this.s2 = splitmix32(this.s1);
+    this.s3 = splitmix32(this.s2);
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) {
+      this.s0 = 1; // xoshiro's all-zero state is a fixed point
+    }
+  }
+
+  /** Next raw 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextUint32() / TWO_POW_32;
+  }
+
+  /** Uniform in [min, max). */
+  uniform(min: number, max: number): number {
+    return min + (max - min) * this.next();
+  }
+
+  /** Uniform integer in [min, max], both inclusive. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /**
+   * Standard normal by Marsaglia's polar form of Box-Muller (no trigonometry; the second value of each pair
+   * is kept for the next call).
+   */
+  normal(): number {
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spareNormal;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spareNormal = v * m;
+    this.hasSpare = true;
+    return u * m;
+  }
+
+  /** One element of a non-empty array, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) {
+      throw new RangeError('pick() needs a non-empty array');
+    }
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** One key of a weight table, with probability proportional to its (non-negative) weight. */
+  weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
+    const keys = Object.keys(weights) as K[];
+    let total = 0;
+    for (const key of keys) {
+      total += weights[key];
+    }
+    let u = this.next() * total;
+    for (const key of keys) {
+      u -= weights[key];
+      if (u < 0) {
+        return key;
+      }
+    }
+    return keys[keys.length - 1];
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
