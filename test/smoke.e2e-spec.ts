@@ -1,16 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { generatePatterns } from '@app/simulation';
-import { bootTestApp, TestApp } from './support/test-app';
+import { freePort, spawnService } from './support/service-process';
+import { bootTestApp } from './support/test-app';
 import { withClient } from './support/test-database';
 
-/** The boot path on either database (TEST_EMBEDDED=1 runs it on PGlite): migrate, score, log, probe. */
-describe('smoke: boot, score, log, probes', () => {
-  let t: TestApp;
+interface Target {
+  url: string;
+  dbUrl: string;
+  close(): Promise<void>;
+}
+
+const embedded = process.env.TEST_EMBEDDED === '1';
+
+/**
+ * The boot path: migrate, score, log, probe. With TEST_EMBEDDED=1 the service is started as
+ * `npm start` would on a fresh clone (no DATABASE_URL → embedded PGlite under DATA_DIR).
+ */
+async function start(): Promise<Target> {
+  if (embedded) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ml-smoke-'));
+    const svc = await spawnService({ PORT: String(await freePort()), DATA_DIR: dataDir, PREDICTION_LOG_FLUSH_MS: '50' });
+    return {
+      url: svc.url,
+      dbUrl: svc.embeddedDbUrl!,
+      close: async () => {
+        await svc.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const t = await bootTestApp({ ENABLE_PHASE5_ML: false });
+  return { url: t.url, dbUrl: t.db.url, close: () => t.close() };
+}
+
+describe(`smoke (${embedded ? 'embedded PGlite' : 'PostgreSQL'}): boot, score, log, probes`, () => {
+  let t: Target;
   const [pattern] = generatePatterns(101, 1).map((p) => p.input);
 
   beforeAll(async () => {
-    t = await bootTestApp({ ENABLE_PHASE5_ML: false });
-  });
+    t = await start();
+  }, 120_000);
   afterAll(async () => t.close());
 
   it('is live and ready once migrations ran', async () => {
@@ -39,8 +71,8 @@ describe('smoke: boot, score, log, probes', () => {
   it('logs the prediction to ml_predictions with all 52 features', async () => {
     const id = `smoke-${Date.now()}`;
     await request(t.url).post('/api/ml/confidence').send({ ...pattern, pattern_id: id }).expect(200);
-    await new Promise((r) => setTimeout(r, 400));
-    const rows = await withClient(t.db.url, (c) =>
+    await new Promise((r) => setTimeout(r, 500));
+    const rows = await withClient(t.dbUrl, (c) =>
       c.query('SELECT source, fallback_reason, arm, array_length(features, 1) AS n FROM ml_predictions WHERE pattern_id = $1', [id]),
     );
     expect(rows.rows).toEqual([{ source: 'rule_fallback', fallback_reason: 'ml_disabled', arm: 'control', n: 52 }]);

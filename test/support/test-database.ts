@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { EmbeddedPostgres, startEmbeddedPostgres } from '@app/database';
 
 /** The real Postgres the e2e tests use (CI: the machine's server). */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   url: string;
-  kind: 'postgres' | 'pglite';
   drop(): Promise<void>;
 }
 
@@ -23,14 +21,10 @@ export async function adminQuery(sql: string): Promise<void> {
 }
 
 /**
- * A fresh, empty database per test file: a new database on the real server, or an in-memory
- * embedded PGlite when TEST_EMBEDDED=1 (the smoke path of .ci/run).
+ * A fresh, empty database per test file on the real server. (Embedded PGlite runs in a spawned
+ * service process instead: its WASM loader needs a plain Node context, not jest's VM.)
  */
 export async function createTestDatabase(prefix = 'e2e'): Promise<TestDatabase> {
-  if (process.env.TEST_EMBEDDED === '1') {
-    const embedded: EmbeddedPostgres = await startEmbeddedPostgres('memory://');
-    return { url: embedded.url, kind: 'pglite', drop: () => embedded.stop() };
-  }
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const parsed = new URL(ADMIN_DATABASE_URL);
@@ -38,7 +32,6 @@ export async function createTestDatabase(prefix = 'e2e'): Promise<TestDatabase> 
   const url = parsed.toString();
   return {
     url,
-    kind: 'postgres',
     drop: async () => {
       await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
       await adminQuery(`DROP DATABASE IF EXISTS ${name}`);

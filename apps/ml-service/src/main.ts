@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) {
     embedded = await startEmbeddedPostgres(config.DATA_DIR, config.DATABASE_POOL_SIZE);
     config.DATABASE_URL = embedded.url;
-    process.stdout.write(`No DATABASE_URL: using embedded PGlite in ${embedded.dataDir}\n`);
+    process.stdout.write(`No DATABASE_URL: using embedded PGlite in ${embedded.dataDir} (${embedded.url})\n`);
   }
   const app = await createApp(config);
   await app.listen(config.PORT, '0.0.0.0');

@@ -306,7 +306,7 @@ export function writeFeatures(input: PatternInput, out: Float32Array | Float64Ar
   const slope50 = xy50 / SXX_50 / sma50;
   const r2 = syy20 === 0 ? 0 : Math.min(1, (xy20 * xy20) / (SXX_20 * syy20));
   const sigma = Math.sqrt(syy20 / 20);
-  const percentB = sigma === 0 ? 0.5 : 0.5 - meanDev20 / (2 * sigma);
+  const percentB = sigma === 0 ? 0.5 : 0.5 - meanDev20 / (4 * sigma);
   const bbWidth = (4 * sigma) / sma20;
 
   // ---- Volume over the last 20 bars. ----

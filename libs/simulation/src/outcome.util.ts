@@ -8,11 +8,12 @@ export interface OutcomeDrivers {
   trendAlignment: number;
   rsiAgainst: number;
   volatilityRegimeLog: number;
+  rewardRisk: number;
   quality: number;
 }
 
 /** Future drift per bar = DRIFT_SCALE × driftScore × realized volatility (in the pattern's direction). */
-export const DRIFT_SCALE = 0.85;
+export const DRIFT_SCALE = 0.65;
 const DRIFT_BASE = 0.1;
 
 /**
@@ -20,6 +21,8 @@ const DRIFT_BASE = 0.1;
  * - trend alignment helps, saturating (tanh);
  * - volume confirmation helps only when the pattern goes with the prior trend; a surge against it is exhaustion;
  * - an RSI extreme against the direction (overbought for bullish, oversold for bearish) hurts strongly;
+ * - a far target relative to the stop hurts beyond what the geometry alone does (ambitious targets rarely get
+ *   the follow-through), a near one helps;
  * - a high-volatility regime hurts (false breakouts), a calm one does not help;
  * - geometric quality helps a little (the only driver the rule engine sees).
  */
@@ -32,6 +35,7 @@ export function driftScore(d: OutcomeDrivers): number {
     0.9 * aligned * Math.tanh(1.5 * surge) -
     0.35 * (1 - aligned) * Math.tanh(surge) -
     1.2 * Math.tanh(1.5 * d.rsiAgainst) -
+    0.3 * Math.tanh(0.8 * Math.log(Math.max(d.rewardRisk, 1e-6))) -
     0.7 * Math.max(0, d.volatilityRegimeLog - 0.2) +
     0.6 * (d.quality - 0.5)
   );
@@ -79,7 +83,7 @@ export function ruleConfidence(rng: Prng, type: PatternType, quality: number, pa
     1.6 * (quality - 0.5) +
     0.3 * Math.tanh(Math.log(Math.max(patternHeightSigma, 1e-6) / 6)) +
     RULE_TYPE_BIAS[type] +
-    0.5 * rng.normal();
+    0.4 * rng.normal();
   const p = sigmoid(logit);
   return Math.round(Math.min(0.98, Math.max(0.05, p)) * 1e4) / 1e4;
 }

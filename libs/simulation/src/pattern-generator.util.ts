@@ -238,7 +238,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   // against the breakout for reversals, with it for continuations).
   const priorRoll = rng.next();
   const priorSign = priorRoll < 0.7 ? dir * template.priorTrend : priorRoll < 0.85 ? 0 : -dir * template.priorTrend;
-  const priorStrength = rng.uniform(0.08, 0.25);
+  const priorStrength = rng.uniform(0.05, 0.2);
   const priorBars = Math.min(start, rng.int(15, 40));
   for (let i = 1; i <= start; i++) {
     const regimeDrift = trendOptionSet && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
@@ -254,10 +254,10 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
     sigmaPattern += sigma[i];
   }
   sigmaPattern /= patternBars;
-  const height = rng.uniform(3, 7) * (patternBars / 40) ** 0.4 * sigmaPattern;
+  const height = rng.uniform(4.5, 9) * (patternBars / 40) ** 0.4 * sigmaPattern;
   const shape = new Float64Array(patternBars);
   sampleTemplate(template, patternBars, shape);
-  const noiseScale = 0.6 + 0.25 * (1 - quality);
+  const noiseScale = 0.5 + 0.3 * (1 - quality);
   const noise = new Float64Array(patternBars);
   for (let j = 1; j < patternBars; j++) {
     noise[j] = PATTERN_NOISE_AR * noise[j - 1] + noiseScale * sigma[start + j] * rng.normal();
@@ -293,7 +293,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
 
   // Geometry in log space, in the pattern's direction; kept beyond the detection close on both sides.
   const breakoutLog = x[end] - push;
-  let targetLog = breakoutLog + dir * rng.uniform(0.4, 1) * height * template.heightY;
+  let targetLog = breakoutLog + dir * rng.uniform(0.35, 0.85) * height * template.heightY;
   const stopGap = Math.max(rng.uniform(0.35, 1) * height * (template.breakoutY - template.protectY), 0.5 * sigma[end]);
   let stopLog = breakoutLog - dir * stopGap;
   if (dir * (x[n] - stopLog) < 0.5 * sigma[n]) {
@@ -387,7 +387,15 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const volatilityRegimeLog = Math.log(vol20 / baseSigma);
   const targetDistance = dir * Math.log(targetPrice / lastClose);
   const stopDistance = dir * Math.log(lastClose / stopPrice);
-  const score = driftScore({ volumeConfirmation, trendAlignment, rsiAgainst, volatilityRegimeLog, quality });
+  const rewardRisk = ratio(Math.abs(targetPrice - lastClose), Math.abs(lastClose - stopPrice));
+  const score = driftScore({
+    volumeConfirmation,
+    trendAlignment,
+    rsiAgainst,
+    volatilityRegimeLog,
+    rewardRisk,
+    quality,
+  });
   const driftPerBar = DRIFT_SCALE * score * vol20;
   const resolution = simulateOutcome(rng, {
     targetDistance,
@@ -432,7 +440,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
       volatilityRegimeLog,
       realizedVolatility: vol20,
       baseVolatility: baseSigma,
-      rewardRisk: ratio(Math.abs(targetPrice - lastClose), Math.abs(lastClose - stopPrice)),
+      rewardRisk,
       targetDistanceSigma: targetDistance / vol20,
       stopDistanceSigma: stopDistance / vol20,
       patternHeightSigma,

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-
+/**
+ * @jest-environment ./libs/training/src/testing/onnxruntime.jest-environment.ts
+ */
 import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
@@ -19,65 +20,32 @@ import { makeSyntheticDataset } from './testing/synthetic-dataset.factory';
 
 const PARITY_TOLERANCE = 1e-5;
 
-/**
- * Runs the model on X and fetches only the probability output. Under jest the int64 `label` output cannot be
- * fetched: the native binding builds its BigInt64Array outside jest's sandbox, and onnxruntime-common's
- * `instanceof BigInt64Array` check then fails ("A int64 tensor's data must be type of BigInt64Array").
- */
+/** Runs the model on X in onnxruntime-node and returns both outputs. */
 async function runOnnx(
   bytes: Uint8Array,
   X: Float32Array,
   n: number,
   d: number,
-): Promise<{ probabilities: Float32Array; dims: readonly number[] }> {
+): Promise<{
+  probabilities: Float32Array;
+  dims: readonly number[];
+  label: BigInt64Array;
+  labelDims: readonly number[];
+}> {
   const session = await InferenceSession.create(bytes);
   try {
     expect(session.inputNames).toEqual([ONNX_INPUT_NAME]);
     expect([...session.outputNames].sort()).toEqual([ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT].sort());
-    const out = await session.run({ [ONNX_INPUT_NAME]: new Tensor('float32', X, [n, d]) }, [ONNX_PROBABILITIES_OUTPUT]);
+    const out = await session.run({ [ONNX_INPUT_NAME]: new Tensor('float32', X, [n, d]) });
     return {
       probabilities: out[ONNX_PROBABILITIES_OUTPUT].data as Float32Array,
       dims: out[ONNX_PROBABILITIES_OUTPUT].dims,
+      label: out[ONNX_LABEL_OUTPUT].data as BigInt64Array,
+      labelDims: out[ONNX_LABEL_OUTPUT].dims,
     };
   } finally {
     await session.release();
   }
-}
-
-/** The int64 label output and probabilities, read by plain Node in a child process (see runOnnx). */
-function runOnnxOutsideJest(
-  bytes: Uint8Array,
-  X: Float32Array,
-  n: number,
-  d: number,
-): { label: number[]; p1: number[]; labelDims: number[] } {
-  const script = `
-    const ort = require('onnxruntime-node');
-    (async () => {
-      const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-      const bytes = Buffer.from(input.model, 'base64');
-      const X = new Float32Array(new Uint8Array(Buffer.from(input.X, 'base64')).buffer);
-      const session = await ort.InferenceSession.create(bytes);
-      const out = await session.run({ ${JSON.stringify(ONNX_INPUT_NAME)}: new ort.Tensor('float32', X, [input.n, input.d]) });
-      const probabilities = out[${JSON.stringify(ONNX_PROBABILITIES_OUTPUT)}].data;
-      const label = out[${JSON.stringify(ONNX_LABEL_OUTPUT)}];
-      process.stdout.write(JSON.stringify({
-        label: Array.from(label.data, Number),
-        labelDims: label.dims,
-        p1: Array.from({ length: input.n }, (_, i) => probabilities[2 * i + 1]),
-      }));
-    })().catch((e) => { console.error(e); process.exit(1); });`;
-  const input = JSON.stringify({
-    model: Buffer.from(bytes).toString('base64'),
-    X: Buffer.from(X.buffer, X.byteOffset, X.byteLength).toString('base64'),
-    n,
-    d,
-  });
-  const result = spawnSync(process.execPath, ['-e', script], { input, encoding: 'utf8', timeout: 60000 });
-  if (result.status !== 0) {
-    throw new Error(`onnxruntime child failed: ${result.stderr}`);
-  }
-  return JSON.parse(result.stdout) as { label: number[]; p1: number[]; labelDims: number[] };
 }
 
 /** Max |Δ| between ONNX P(1) and the JS model; also checks that each row is [1 − p, p]. */
@@ -139,7 +107,7 @@ describe('ONNX export parity (onnxruntime-node)', () => {
         const row = Float64Array.from(holdout.X.subarray(t * 52, t * 52 + 52));
         row[tree.feature[0]] = tree.threshold[0] * (1 + 1e-12) + 1e-300; // > threshold in float64 only
         const feeds = { [ONNX_INPUT_NAME]: new Tensor('float32', Float32Array.from(row), [1, 52]) };
-        const out = await session.run(feeds, [ONNX_PROBABILITIES_OUTPUT]);
+        const out = await session.run(feeds);
         const p1 = (out[ONNX_PROBABILITIES_OUTPUT].data as Float32Array)[1];
         expect(Math.abs(p1 - model.predictRow(row))).toBeLessThan(PARITY_TOLERANCE);
       }
@@ -159,16 +127,16 @@ describe('ONNX export parity (onnxruntime-node)', () => {
     expect(compare(out.probabilities, expected)).toBeLessThan(PARITY_TOLERANCE);
   });
 
-  it.each(['random_forest', 'logistic_regression'])('%s: label output is P(1) ≥ 0.5 (int64 [N])', (type) => {
+  it.each(['random_forest', 'logistic_regression'])('%s: label output is P(1) ≥ 0.5 (int64 [N])', async (type) => {
     const model =
       type === 'random_forest' ? trainRandomForest(train, { nTrees: 10, seed: 2 }) : trainLogisticRegression(train);
-    const n = 500;
 
-    const out = runOnnxOutsideJest(exportModelToOnnx(model), holdout.X.subarray(0, n * 52), n, 52);
+    const out = await runOnnx(exportModelToOnnx(model), holdout.X, holdout.n, holdout.d);
 
-    expect(out.labelDims).toEqual([n]);
-    expect(out.label).toEqual(out.p1.map((p) => (p >= 0.5 ? 1 : 0)));
-    expect(new Set(out.label)).toEqual(new Set([0, 1]));
+    expect(out.labelDims).toEqual([holdout.n]);
+    const expected = Array.from({ length: holdout.n }, (_, i) => (out.probabilities[2 * i + 1] >= 0.5 ? 1n : 0n));
+    expect(Array.from(out.label)).toEqual(expected);
+    expect(new Set(expected)).toEqual(new Set([0n, 1n]));
   });
 
   it('declares IR 8, the default and ai.onnx.ml opsets, input [N, 52] and metadata', () => {
