@@ -8,7 +8,8 @@ module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: require(path.join(root, 'jest.paths')),
-  testEnvironment: 'node',
+  // onnxruntime-node's typed arrays must share the test realm's constructors (see the environment file).
+  testEnvironment: '<rootDir>/test/support/node-realm.jest-environment.ts',
   testTimeout: 120000,
   maxWorkers: 1,
 };

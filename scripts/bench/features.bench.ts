@@ -37,8 +37,9 @@ function timeRound(inputs: PatternInput[], iterations: number): { perSecond: num
 function main(): void {
   const rng = seededRandom(20240601);
   // JSON round trip: the service builds from parsed request bodies, not factory objects.
-  const inputs = Array.from({ length: INPUTS }, () =>
-    JSON.parse(JSON.stringify(makePatternInput(rng, { count: CANDLES }))) as PatternInput,
+  const inputs = Array.from(
+    { length: INPUTS },
+    () => JSON.parse(JSON.stringify(makePatternInput(rng, { count: CANDLES }))) as PatternInput,
   );
   const finite = inputs.filter((input) => isFiniteVector(buildFeatures(input))).length;
 
@@ -63,9 +64,13 @@ function main(): void {
     }
   }
 
-  console.log(`feature builder, ${CANDLES} candles/input, ${ROUNDS} rounds x ${PER_ROUND} vectors (node ${process.version})`);
+  console.log(
+    `feature builder, ${CANDLES} candles/input, ${ROUNDS} rounds x ${PER_ROUND} vectors (node ${process.version})`,
+  );
   console.log(`  rounds (vectors/s): ${rates.map((rate) => Math.round(rate).toLocaleString('en-US')).join(', ')}`);
-  console.log(`  median: ${Math.round(median(rates)).toLocaleString('en-US')} vectors/s (${(1e6 / median(rates)).toFixed(2)} µs/vector)`);
+  console.log(
+    `  median: ${Math.round(median(rates)).toLocaleString('en-US')} vectors/s (${(1e6 / median(rates)).toFixed(2)} µs/vector)`,
+  );
   console.log(`  inputs with all-finite vectors: ${finite}/${INPUTS} (checksum ${checksum.toFixed(3)})`);
   console.log(`validatePatternInput, 1000 candles: median ${median(validationMs.slice(10)).toFixed(3)} ms`);
 }

@@ -146,7 +146,9 @@ describe('buildFeatures: other features against a direct re-computation', () => 
     const unexpected = vectors
       .map((vec, i) => ({
         series: i,
-        names: nonFiniteFeatures(vec).filter((name) => !(name === 'pattern_volume_ratio' && inputs[i].pattern_start_index === 0)),
+        names: nonFiniteFeatures(vec).filter(
+          (name) => !(name === 'pattern_volume_ratio' && inputs[i].pattern_start_index === 0),
+        ),
       }))
       .filter(({ names }) => names.length > 0);
     expect(unexpected).toEqual([]);
@@ -188,7 +190,14 @@ describe('buildFeatures: invariants (fast-check)', () => {
           breakout_price: input.breakout_price * k,
           target_price: input.target_price * k,
           stop_price: input.stop_price * k,
-          candles: input.candles.map((bar) => ({ ...bar, o: bar.o * k, h: bar.h * k, l: bar.l * k, c: bar.c * k, v: bar.v * k })),
+          candles: input.candles.map((bar) => ({
+            ...bar,
+            o: bar.o * k,
+            h: bar.h * k,
+            l: bar.l * k,
+            c: bar.c * k,
+            v: bar.v * k,
+          })),
         };
         expect(Array.from(buildFeatures(scaled))).toEqual(Array.from(buildFeatures(input)));
       }),
@@ -206,7 +215,15 @@ describe('buildFeatures: invariants (fast-check)', () => {
     };
     const a = featuresToRecord(buildFeatures(input));
     const b = featuresToRecord(buildFeatures(truncated));
-    for (const name of ['ret_20', 'vol_20', 'cci_20', 'bb_width_20', 'stoch_d_3', 'slope_50', 'obv_slope_20'] as const) {
+    for (const name of [
+      'ret_20',
+      'vol_20',
+      'cci_20',
+      'bb_width_20',
+      'stoch_d_3',
+      'slope_50',
+      'obv_slope_20',
+    ] as const) {
       expect(b[name]).toBe(a[name]);
     }
   });
@@ -290,14 +307,18 @@ describe('buildFeatures: degenerate inputs (documented conventions)', () => {
   it('flat prices at awkward values (0.1, 1/3) still give exact conventions', () => {
     for (const price of [0.1, 1 / 3, 12345.6789]) {
       const f = featuresToRecord(buildFeatures(flatInput(makeFlatCandles(80, price), { breakout_price: price })));
-      expect([f.bb_percent_b_20, f.bb_width_20, f.cci_20, f.r2_20, f.macd_pct, f.sma_ratio_50]).toEqual([0.5, 0, 0, 0, 0, 0]);
+      expect([f.bb_percent_b_20, f.bb_width_20, f.cci_20, f.r2_20, f.macd_pct, f.sma_ratio_50]).toEqual([
+        0.5, 0, 0, 0, 0, 0,
+      ]);
     }
   });
 
   it('zero volume makes exactly the volume-denominated features NaN', () => {
     const candles = makeCandles(seededRandom(3), { count: 60, zeroVolumeProbability: 1 });
     const c = candles[59].c;
-    const vec = buildFeatures(flatInput(candles, { breakout_price: c * 0.99, target_price: c * 1.1, stop_price: c * 0.95 }));
+    const vec = buildFeatures(
+      flatInput(candles, { breakout_price: c * 0.99, target_price: c * 1.1, stop_price: c * 0.95 }),
+    );
     expect(isFiniteVector(vec)).toBe(false);
     expect(nonFiniteFeatures(vec).sort()).toEqual(
       [
@@ -317,7 +338,9 @@ describe('buildFeatures: degenerate inputs (documented conventions)', () => {
     const candles = makeCandles(seededRandom(4), { count: 60, zeroVolumeProbability: 0 }).map((bar, i) =>
       i >= 40 ? { ...bar, v: 0 } : bar,
     );
-    const names = nonFiniteFeatures(buildFeatures(flatInput(candles, { pattern_start_index: 30, pattern_end_index: 50 })));
+    const names = nonFiniteFeatures(
+      buildFeatures(flatInput(candles, { pattern_start_index: 30, pattern_end_index: 50 })),
+    );
     expect(names).toContain('vwap_ratio_20');
     expect(names).toContain('mfi_14');
     expect(names).not.toContain('pattern_volume_ratio');
@@ -326,17 +349,31 @@ describe('buildFeatures: degenerate inputs (documented conventions)', () => {
   it('rising-only and falling-only closes give RSI 100 and 0', () => {
     const up = makeFlatCandles(60).map((bar, i) => ({ ...bar, o: 100 + i, h: 100 + i, l: 100 + i, c: 100 + i }));
     const down = makeFlatCandles(60).map((bar, i) => ({ ...bar, o: 200 - i, h: 200 - i, l: 200 - i, c: 200 - i }));
-    expect(buildFeatures(flatInput(up, { breakout_price: 150, target_price: 170, stop_price: 140 }))[FEATURE_INDEX.rsi_14]).toBe(100);
-    expect(buildFeatures(flatInput(down, { breakout_price: 150, target_price: 170, stop_price: 140 }))[FEATURE_INDEX.rsi_14]).toBe(0);
+    expect(
+      buildFeatures(flatInput(up, { breakout_price: 150, target_price: 170, stop_price: 140 }))[FEATURE_INDEX.rsi_14],
+    ).toBe(100);
+    expect(
+      buildFeatures(flatInput(down, { breakout_price: 150, target_price: 170, stop_price: 140 }))[FEATURE_INDEX.rsi_14],
+    ).toBe(0);
   });
 
   it('a last bar with h = l gives body/wicks 0 and close_location 0.5', () => {
     const candles = makeCandles(seededRandom(5), { count: 70 });
     const last = candles[candles.length - 1];
     candles[candles.length - 1] = { ...last, o: last.c, h: last.c, l: last.c };
-    const f = featuresToRecord(buildFeatures(flatInput(candles, { breakout_price: last.c * 0.99, target_price: last.c * 1.1, stop_price: last.c * 0.9 })));
+    const f = featuresToRecord(
+      buildFeatures(
+        flatInput(candles, { breakout_price: last.c * 0.99, target_price: last.c * 1.1, stop_price: last.c * 0.9 }),
+      ),
+    );
     expect([f.body_pct, f.upper_wick_pct, f.lower_wick_pct, f.close_location]).toEqual([0, 0, 0, 0.5]);
-    expect(isFiniteVector(buildFeatures(flatInput(candles, { breakout_price: last.c * 0.99, target_price: last.c * 1.1, stop_price: last.c * 0.9 })))).toBe(true);
+    expect(
+      isFiniteVector(
+        buildFeatures(
+          flatInput(candles, { breakout_price: last.c * 0.99, target_price: last.c * 1.1, stop_price: last.c * 0.9 }),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('reward_risk is NaN when the stop distance is <= 0 (price at or through the stop)', () => {
@@ -354,7 +391,9 @@ describe('buildFeatures: degenerate inputs (documented conventions)', () => {
 
   it('pattern_volume_ratio is NaN when the pattern starts at bar 0 or the bars before it have no volume', () => {
     const flat = makeFlatCandles(60);
-    expect(nonFiniteFeatures(buildFeatures(flatInput(flat, { pattern_start_index: 0 })))).toEqual(['pattern_volume_ratio']);
+    expect(nonFiniteFeatures(buildFeatures(flatInput(flat, { pattern_start_index: 0 })))).toEqual([
+      'pattern_volume_ratio',
+    ]);
     const quietBefore = flat.map((bar, i) => (i < 20 ? { ...bar, v: 0 } : bar));
     expect(nonFiniteFeatures(buildFeatures(flatInput(quietBefore, { pattern_start_index: 20 })))).toEqual([
       'pattern_volume_ratio',

@@ -94,10 +94,14 @@ export function writeFeatures(input: PatternInput, out: Float32Array | Float64Ar
   const start = input.pattern_start_index;
   const end = input.pattern_end_index;
   if (N < MIN_BUILDER_CANDLES) {
-    throw new RangeError(`buildFeatures needs at least ${MIN_BUILDER_CANDLES} candles (validation asks ${MIN_CANDLES}), got ${N}`);
+    throw new RangeError(
+      `buildFeatures needs at least ${MIN_BUILDER_CANDLES} candles (validation asks ${MIN_CANDLES}), got ${N}`,
+    );
   }
   if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= n)) {
-    throw new RangeError(`buildFeatures needs 0 <= pattern_start_index < pattern_end_index <= ${n}, got ${start}, ${end}`);
+    throw new RangeError(
+      `buildFeatures needs 0 <= pattern_start_index < pattern_end_index <= ${n}, got ${start}, ${end}`,
+    );
   }
   if (offset < 0 || offset + FEATURE_COUNT > out.length) {
     throw new RangeError(`output has no room for ${FEATURE_COUNT} features at offset ${offset}`);
@@ -364,7 +368,8 @@ export function writeFeatures(input: PatternInput, out: Float32Array | Float64Ar
   }
   const patternBars = end - start + 1;
   const preBars = start - preStart;
-  const patternVolumeRatio = preBars === 0 || preVolume === 0 ? NaN : patternVolume / patternBars / (preVolume / preBars);
+  const patternVolumeRatio =
+    preBars === 0 || preVolume === 0 ? NaN : patternVolume / patternBars / (preVolume / preBars);
 
   const dir = input.direction === 'bullish' ? 1 : -1;
   const stopDistance = (dir * (c - input.stop_price)) / c;

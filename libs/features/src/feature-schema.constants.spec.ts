@@ -1,4 +1,10 @@
-import { FEATURE_COUNT, FEATURE_INDEX, FEATURE_NAMES, PATTERN_TYPES, REVERSAL_PATTERN_TYPES } from './feature-schema.constants';
+import {
+  FEATURE_COUNT,
+  FEATURE_INDEX,
+  FEATURE_NAMES,
+  PATTERN_TYPES,
+  REVERSAL_PATTERN_TYPES,
+} from './feature-schema.constants';
 
 describe('feature schema v1', () => {
   it('has 52 unique names with a consistent index', () => {

@@ -6,3 +6,4 @@ export * from './dto/candle.dto';
 export * from './dto/pattern-input.dto';
 export * from './dto/pattern-input.validators';
 export * from './dto/validate-pattern-input.util';
+export * from './binning';

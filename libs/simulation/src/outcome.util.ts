@@ -2,6 +2,10 @@ import type { PatternType } from '@app/features/feature-schema.constants';
 import type { Prng } from './prng';
 import { RULE_TYPE_BIAS } from './simulation.constants';
 
+// Math functions bound once per module: under jest's vm sandbox every read of the global `Math` is a slow
+// interceptor call, which made generation 20x slower in tests.
+const { abs, exp, log, max, min, round, tanh } = Math;
+
 /** The latent drivers of a pattern's outcome, measured on its own candles. */
 export interface OutcomeDrivers {
   volumeConfirmation: number;
@@ -13,7 +17,7 @@ export interface OutcomeDrivers {
 }
 
 /** Future drift per bar = DRIFT_SCALE × driftScore × realized volatility (in the pattern's direction). */
-export const DRIFT_SCALE = 0.65;
+export const DRIFT_SCALE = 0.55;
 const DRIFT_BASE = 0.1;
 
 /**
@@ -28,16 +32,16 @@ const DRIFT_BASE = 0.1;
  */
 export function driftScore(d: OutcomeDrivers): number {
   const aligned = sigmoid(4 * (d.trendAlignment - 0.3));
-  const surge = Math.max(0, Math.log(Math.max(d.volumeConfirmation, 1e-9)));
+  const surge = max(0, log(max(d.volumeConfirmation, 1e-9)));
   return (
     DRIFT_BASE +
-    0.45 * Math.tanh(d.trendAlignment / 1.5) +
-    0.9 * aligned * Math.tanh(1.5 * surge) -
-    0.35 * (1 - aligned) * Math.tanh(surge) -
-    1.2 * Math.tanh(1.5 * d.rsiAgainst) -
-    0.3 * Math.tanh(0.8 * Math.log(Math.max(d.rewardRisk, 1e-6))) -
-    0.7 * Math.max(0, d.volatilityRegimeLog - 0.2) +
-    0.6 * (d.quality - 0.5)
+    0.45 * tanh(d.trendAlignment / 1.5) +
+    0.9 * aligned * tanh(1.5 * surge) -
+    0.35 * (1 - aligned) * tanh(surge) -
+    1.2 * tanh(1.5 * d.rsiAgainst) -
+    0.3 * tanh(0.8 * log(max(d.rewardRisk, 1e-6))) -
+    0.7 * max(0, d.volatilityRegimeLog - 0.2) +
+    0.9 * (d.quality - 0.5)
   );
 }
 
@@ -60,8 +64,8 @@ export function simulateOutcome(rng: Prng, spec: FuturePathSpec): { outcome: 0 |
   let y = 0;
   for (let k = 1; k <= horizon; k++) {
     const next = y + driftPerBar + sigma * rng.normal();
-    const barHigh = Math.max(y, next) + wick * Math.abs(rng.normal());
-    const barLow = Math.min(y, next) - wick * Math.abs(rng.normal());
+    const barHigh = max(y, next) + wick * abs(rng.normal());
+    const barLow = min(y, next) - wick * abs(rng.normal());
     y = next;
     if (barLow <= -stopDistance) {
       return { outcome: 0, bars: k };
@@ -81,13 +85,13 @@ export function ruleConfidence(rng: Prng, type: PatternType, quality: number, pa
   const logit =
     0.1 +
     1.6 * (quality - 0.5) +
-    0.3 * Math.tanh(Math.log(Math.max(patternHeightSigma, 1e-6) / 6)) +
+    0.15 * tanh(log(max(patternHeightSigma, 1e-6) / 6)) +
     RULE_TYPE_BIAS[type] +
     0.4 * rng.normal();
   const p = sigmoid(logit);
-  return Math.round(Math.min(0.98, Math.max(0.05, p)) * 1e4) / 1e4;
+  return round(min(0.98, max(0.05, p)) * 1e4) / 1e4;
 }
 
 function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+  return 1 / (1 + exp(-x));
 }

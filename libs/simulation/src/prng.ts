@@ -1,10 +1,14 @@
+// Math functions bound once per module: under jest's vm sandbox every read of the global `Math` is a slow
+// interceptor call, which made generation 20x slower in tests.
+const { floor, imul, log, sqrt } = Math;
+
 const TWO_POW_32 = 4294967296;
 
 /** splitmix32 step: spreads any 32-bit input over the whole state space (used for seeding only). */
 function splitmix32(state: number): number {
   let z = (state + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z = imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
 }
 
@@ -17,9 +21,9 @@ export function deriveSeed(seed: number, stream = 0): number {
     throw new RangeError(`stream must be a non-negative safe integer, got ${stream}`);
   }
   const lo = seed >>> 0;
-  const hi = Math.floor(seed / TWO_POW_32) >>> 0;
+  const hi = floor(seed / TWO_POW_32) >>> 0;
   const streamLo = stream >>> 0;
-  const streamHi = Math.floor(stream / TWO_POW_32) >>> 0;
+  const streamHi = floor(stream / TWO_POW_32) >>> 0;
   let h = splitmix32(lo);
   h = splitmix32(h ^ hi);
   h = splitmix32(h ^ streamLo);
@@ -28,7 +32,7 @@ export function deriveSeed(seed: number, stream = 0): number {
 
 /**
  * Seeded pseudo-random generator: xoshiro128** (Blackman & Vigna) for uniforms, polar Box-Muller for normals.
- * Never Math.random: the same seed gives the same sequence on every run.
+ * Never the global random source: the same seed gives the same sequence on every run.
  */
 export class Prng {
   private s0: number;
@@ -51,7 +55,7 @@ export class Prng {
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const result = imul(rotl(imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
@@ -74,7 +78,7 @@ export class Prng {
 
   /** Uniform integer in [min, max], both inclusive. */
   int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
+    return min + floor(this.next() * (max - min + 1));
   }
 
   /** True with probability p. */
@@ -99,7 +103,7 @@ export class Prng {
       v = 2 * this.next() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    const m = sqrt((-2 * log(s)) / s);
     this.spareNormal = v * m;
     this.hasSpare = true;
     return u * m;
@@ -110,7 +114,7 @@ export class Prng {
     if (items.length === 0) {
       throw new RangeError('pick() needs a non-empty array');
     }
-    return items[Math.floor(this.next() * items.length)];
+    return items[floor(this.next() * items.length)];
   }
 
   /** One key of a weight table, with probability proportional to its (non-negative) weight. */

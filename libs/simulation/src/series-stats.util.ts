@@ -1,3 +1,7 @@
+// Math functions bound once per module: under jest's vm sandbox every read of the global `Math` is a slow
+// interceptor call, which made generation 20x slower in tests.
+const { log, max, min, sqrt } = Math;
+
 /** Small local statistics the simulator reads from its own candles (a few, not the 52-feature builder). */
 
 /** RSI(period) with Wilder smoothing at the last close; 50 when there are too few bars, 100 with no losses. */
@@ -32,39 +36,39 @@ export function rsiAtEnd(closes: ArrayLike<number>, period = 14): number {
 /** Sample standard deviation of the last `window` log returns of closes. */
 export function realizedVolatility(closes: ArrayLike<number>, window: number): number {
   const n = closes.length;
-  const k = Math.min(window, n - 1);
+  const k = min(window, n - 1);
   if (k < 2) {
     return 0;
   }
   let sum = 0;
   let sumSq = 0;
   for (let i = n - k; i < n; i++) {
-    const r = Math.log(closes[i] / closes[i - 1]);
+    const r = log(closes[i] / closes[i - 1]);
     sum += r;
     sumSq += r * r;
   }
   const mean = sum / k;
-  return Math.sqrt(Math.max(0, (sumSq - k * mean * mean) / (k - 1)));
+  return sqrt(max(0, (sumSq - k * mean * mean) / (k - 1)));
 }
 
 /** OLS slope per bar of log close over the last `window` bars. */
 export function logTrendSlope(closes: ArrayLike<number>, window: number): number {
   const n = closes.length;
-  const k = Math.min(window, n);
+  const k = min(window, n);
   if (k < 2) {
     return 0;
   }
   const xMean = (k - 1) / 2;
   let yMean = 0;
   for (let i = 0; i < k; i++) {
-    yMean += Math.log(closes[n - k + i]);
+    yMean += log(closes[n - k + i]);
   }
   yMean /= k;
   let sxy = 0;
   let sxx = 0;
   for (let i = 0; i < k; i++) {
     const dx = i - xMean;
-    sxy += dx * (Math.log(closes[n - k + i]) - yMean);
+    sxy += dx * (log(closes[n - k + i]) - yMean);
     sxx += dx * dx;
   }
   return sxy / sxx;
@@ -72,8 +76,8 @@ export function logTrendSlope(closes: ArrayLike<number>, window: number): number
 
 /** Mean of values[from..to) (clipped to the array); 0 for an empty range. */
 export function meanOf(values: ArrayLike<number>, from: number, to: number): number {
-  const a = Math.max(0, from);
-  const b = Math.min(values.length, to);
+  const a = max(0, from);
+  const b = min(values.length, to);
   if (b <= a) {
     return 0;
   }

@@ -13,6 +13,7 @@ import {
   serializeModelCard,
   type BuildModelCardInput,
 } from './model-card';
+import type { ModelCard } from './model-card.interface';
 import { exportModelToOnnx } from './onnx-export';
 import { trainRandomForest } from './random-forest';
 import { makeSyntheticDataset } from './testing/synthetic-dataset.factory';
@@ -113,7 +114,8 @@ describe('parseModelCard', () => {
     trainingFeatures: train,
     holdout: { y: holdout.y, probabilities: model.predictProba(holdout.X), ruleConfidence: holdout.ruleConfidence },
   });
-  const clone = (): Record<string, any> => JSON.parse(JSON.stringify(card));
+  const clone = (): ModelCard => structuredClone(card);
+  type Loose = Record<string, unknown>;
 
   it('accepts a scikit-learn ZipMap output with its label name', () => {
     const sklearn = clone();
@@ -127,20 +129,20 @@ describe('parseModelCard', () => {
   });
 
   it.each([
-    ['a bad sha256', (c: Record<string, any>) => (c.sha256 = 'abc'), /sha256/],
-    ['an unknown model type', (c: Record<string, any>) => (c.model_type = 'svm'), /model_type/],
+    ['a bad sha256', (c: ModelCard) => (c.sha256 = 'abc'), /sha256/],
+    ['an unknown model type', (c: ModelCard) => ((c as unknown as Loose).model_type = 'svm'), /model_type/],
     [
       'a zipmap without label_name',
-      (c: Record<string, any>) => (c.output = { kind: 'zipmap', name: 'p', positive_class_index: 1 }),
+      (c: ModelCard) => ((c as unknown as Loose).output = { kind: 'zipmap', name: 'p', positive_class_index: 1 }),
       /label_name/,
     ],
+    ['counts of the wrong length', (c: ModelCard) => c.feature_statistics.ret_1.counts.pop(), /ret_1\.counts/],
     [
-      'counts of the wrong length',
-      (c: Record<string, any>) => c.feature_statistics.ret_1.counts.pop(),
-      /ret_1\.counts/,
+      'missing feature statistics',
+      (c: ModelCard) => delete (c.feature_statistics as Partial<Loose>).rsi_14,
+      /rsi_14 is missing/,
     ],
-    ['missing feature statistics', (c: Record<string, any>) => delete c.feature_statistics.rsi_14, /rsi_14 is missing/],
-    ['unsorted edges', (c: Record<string, any>) => c.prediction_statistics.edges.reverse(), /strictly increasing/],
+    ['unsorted edges', (c: ModelCard) => c.prediction_statistics.edges.reverse(), /strictly increasing/],
   ])('rejects %s', (_label, mutate, message) => {
     const broken = clone();
     mutate(broken);

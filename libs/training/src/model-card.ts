@@ -117,12 +117,15 @@ export function computeFeatureStatistics(
   return stats;
 }
 
-/** Histogram of probabilities on equal-width edges over [0, 1] (same counts layout as the features). */
+/**
+ * Histogram of probabilities on equal-width edges over [0, 1] (same counts layout as the features), binned as
+ * float32 values: what the ONNX output gives the service, so serving counts the same way.
+ */
 export function computePredictionStatistics(
   probabilities: ArrayLike<number>,
   nBins = PREDICTION_STATISTICS_BINS,
 ): PredictionStatistics {
-  return summarizeFeature(probabilities, equalWidthEdges(0, 1, nBins));
+  return summarizeFeature(Float32Array.from(probabilities), equalWidthEdges(0, 1, nBins));
 }
 
 /** Lower-case hex SHA-256. */
@@ -182,7 +185,7 @@ export function parseModelCard(value: unknown): ModelCard {
   if (!isRecord(featureStatistics)) {
     problems.push('feature_statistics must be an object');
   } else if (namesOk) {
-    for (const name of names as string[]) {
+    for (const name of names) {
       problems.push(...statisticsProblems(`feature_statistics.${name}`, featureStatistics[name]));
     }
   }

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./libs/training/src/testing/onnxruntime.jest-environment.ts
- */
 import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { PatternInputDto, validatePatternInput } from '@app/features';
+import { PatternInput, validatePatternInput } from '@app/features';
+import { PatternInputPipe } from './pattern-input.pipe';
 import { BatchRequestDto, parseIncludeFeatures } from './confidence-request.dto';
 import { InferenceService } from './inference.service';
 import type { ConfidenceResult } from './inference.types';
@@ -16,7 +17,8 @@ export class ConfidenceController {
   @Post()
   @HttpCode(200)
   async score(
-    @Body() body: PatternInputDto,
+    // Typed by the interface so the global ValidationPipe leaves it to PatternInputPipe (same rules, faster).
+    @Body(PatternInputPipe) body: PatternInput,
     @Query('include_features') includeFeatures?: string,
   ): Promise<ConfidenceResult> {
     const [result] = await this.inference.score([body], parseIncludeFeatures(includeFeatures));

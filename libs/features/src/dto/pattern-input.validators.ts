@@ -159,8 +159,7 @@ export function IsWithinCandles(options?: ValidationOptions): PropertyDecorator 
   );
 }
 
-const directionOf = (value: unknown): Direction | null =>
-  value === 'bullish' || value === 'bearish' ? value : null;
+const directionOf = (value: unknown): Direction | null => (value === 'bullish' || value === 'bearish' ? value : null);
 
 /** Bullish: `target_price > breakout_price`; bearish: `target_price < breakout_price`. */
 export function IsTargetBeyondBreakout(options?: ValidationOptions): PropertyDecorator {

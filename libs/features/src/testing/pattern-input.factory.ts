@@ -128,5 +128,12 @@ export function makePatternInput(rng: () => number, options: PatternInputOptions
 /** A series of identical bars (price p, volume v): the flat-price degenerate case. */
 export function makeFlatCandles(count: number, price = 100, volume = 1_000): Candle[] {
   const start = Date.UTC(2024, 0, 1);
-  return Array.from({ length: count }, (_, i) => ({ t: start + i * 60_000, o: price, h: price, l: price, c: price, v: volume }));
+  return Array.from({ length: count }, (_, i) => ({
+    t: start + i * 60_000,
+    o: price,
+    h: price,
+    l: price,
+    c: price,
+    v: volume,
+  }));
 }

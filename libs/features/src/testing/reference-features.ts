@@ -117,8 +117,7 @@ export function directReference(input: PatternInput): ReferenceValues {
   const { o, h, l, c, v } = bars[n];
   const closes = bars.map((bar) => bar.c);
   const window = (k: number): Candle[] => bars.slice(n - k + 1);
-  const logReturns = (k: number): number[] =>
-    window(k).map((bar, j) => Math.log(bar.c / bars[n - k + j].c));
+  const logReturns = (k: number): number[] => window(k).map((bar, j) => Math.log(bar.c / bars[n - k + j].c));
   const sampleStd = (values: number[]): number => {
     const m = mean(values);
     return Math.sqrt(values.reduce((acc, x) => acc + (x - m) ** 2, 0) / (values.length - 1));
