@@ -1,7 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { Writable } from 'node:stream';
 import { AppConfig, EnvDto, loadConfig } from '@app/config';
-import { createApp } from '../../apps/ml-service/src/bootstrap';
+import { AppModule } from '../../apps/ml-service/src/app.module';
+import { configureApp } from '../../apps/ml-service/src/bootstrap';
+import { OnnxRuntime } from '../../apps/ml-service/src/inference/onnx-runtime.provider';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -31,18 +35,31 @@ class LogSink extends Writable {
   }
 }
 
+export interface BootOptions {
+  /** Share a database between instances (the caller drops it). */
+  db?: TestDatabase;
+  /** Replace the ONNX runtime seam, to simulate failures a real runtime can't be made to have. */
+  runtime?: OnnxRuntime;
+}
+
 /**
- * Boots the real app (same createApp as main.ts) on a random port against a fresh database.
- * Pass `db` to share a database between two instances.
+ * Boots the real app (the modules and HTTP pipeline of main.ts) on a random port against a fresh
+ * database on the real Postgres.
  */
 export async function bootTestApp(
   overrides: Partial<Record<keyof EnvDto, unknown>> = {},
-  shared?: TestDatabase,
+  options: BootOptions = {},
 ): Promise<TestApp> {
-  const db = shared ?? (await createTestDatabase());
+  const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({}, { LOG_LEVEL: 'info', PREDICTION_LOG_FLUSH_MS: 50, ...overrides, DATABASE_URL: db.url });
   const sink = new LogSink();
-  const app = await createApp(config, sink);
+  let builder = Test.createTestingModule({ imports: [AppModule.forConfig(config, sink)] });
+  if (options.runtime) {
+    builder = builder.overrideProvider(OnnxRuntime).useValue(options.runtime);
+  }
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  await configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
@@ -53,7 +70,7 @@ export async function bootTestApp(
     logs: sink.lines,
     close: async () => {
       await app.close();
-      if (!shared) {
+      if (!options.db) {
         await db.drop();
       }
     },

@@ -27,6 +27,11 @@ export async function createApp(config: AppConfig, logDestination?: pino.Destina
     bodyParser: false,
     bufferLogs: true,
   });
+  return configureApp(app, config);
+}
+
+/** The HTTP pipeline around the modules: logger, metrics, body limits, validation, errors. Then init. */
+export async function configureApp(app: NestExpressApplication, config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', false);

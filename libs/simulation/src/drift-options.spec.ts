@@ -48,9 +48,10 @@ describe('drift options', () => {
       expect(shiftedRecent / baseRecent).toBeCloseTo(3, 2);
       expect(s.input.candles.map((c) => c.c)).toEqual(b.input.candles.map((c) => c.c));
     });
-    // A surge on the breakout bars reads as volume confirmation.
-    expect(mean(shifted.map((p) => p.latent.volumeConfirmation))).toBeGreaterThan(
-      2 * mean(base.map((p) => p.latent.volumeConfirmation)),
+    // A surge on the last bars (the breakout) reads as volume confirmation.
+    const surged = generatePatterns(SEED, COUNT, { timeframe: '1h', volumeMultiplier: 3, recentBars: 3 });
+    expect(mean(surged.map((p) => p.latent.volumeConfirmation))).toBeGreaterThan(
+      1.8 * mean(base.map((p) => p.latent.volumeConfirmation)),
     );
   });
 

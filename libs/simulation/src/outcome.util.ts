@@ -17,8 +17,8 @@ export interface OutcomeDrivers {
 }
 
 /** Future drift per bar = DRIFT_SCALE × driftScore × realized volatility (in the pattern's direction). */
-export const DRIFT_SCALE = 0.55;
-const DRIFT_BASE = 0.1;
+export const DRIFT_SCALE = 0.48;
+const DRIFT_BASE = 0.15;
 
 /**
  * The designed, non-linear outcome function. Positive scores push the future path toward the target.
@@ -38,8 +38,8 @@ export function driftScore(d: OutcomeDrivers): number {
     0.45 * tanh(d.trendAlignment / 1.5) +
     0.9 * aligned * tanh(1.5 * surge) -
     0.35 * (1 - aligned) * tanh(surge) -
-    1.2 * tanh(1.5 * d.rsiAgainst) -
-    0.3 * tanh(0.8 * log(max(d.rewardRisk, 1e-6))) -
+    1.5 * tanh(2.5 * d.rsiAgainst) -
+    0.4 * tanh(0.8 * log(max(d.rewardRisk, 1e-6))) -
     0.7 * max(0, d.volatilityRegimeLog - 0.2) +
     0.9 * (d.quality - 0.5)
   );

@@ -245,7 +245,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const priorStrength = rng.uniform(0.05, 0.2);
   const priorBars = min(start, rng.int(15, 40));
   for (let i = 1; i <= start; i++) {
-    const regimeDrift = trendOptionSet && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
+    const regimeDrift = o.trendForce !== undefined && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
     const prior = i > start - priorBars ? priorSign * priorStrength : 0;
     r[i] = sigma[i] * (regimeDrift + prior + rng.normal());
   }
