@@ -49,7 +49,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = ERROR_CODE_STATUS[exception.code];
       return {
         status,
-        body: this.body(status, exception.messages, { code: exception.code, ...(exception.details ?? {}) }),
+        body: this.body(status, exception.messages.length === 1 ? exception.messages[0] : exception.messages, {
+          code: exception.code,
+          ...(exception.details ?? {}),
+        }),
       };
     }
     if (exception instanceof HttpException) {

@@ -82,7 +82,11 @@ describe('drift options', () => {
   it('tilt the recent path up or down with a trend, by exactly the drift when numeric', () => {
     const recentBars = 100;
     const meanReturn = (opts: SimulationOptions): number =>
-      mean(generatePatterns(SEED, COUNT, { ...opts, recentBars }).map((p) => mean(logReturns(p.input.candles, recentBars))));
+      mean(
+        generatePatterns(SEED, COUNT, { ...opts, recentBars }).map((p) =>
+          mean(logReturns(p.input.candles, recentBars)),
+        ),
+      );
     const up = meanReturn({ trend: 'up' });
     const flat = meanReturn({ trend: 'flat' });
     const down = meanReturn({ trend: 'down' });
@@ -92,7 +96,8 @@ describe('drift options', () => {
     const base = generatePatterns(SEED, 50, { recentBars });
     const tilted = generatePatterns(SEED, 50, { recentBars, trend: 0.002 });
     base.forEach((b, i) => {
-      const shift = mean(logReturns(tilted[i].input.candles, recentBars)) - mean(logReturns(b.input.candles, recentBars));
+      const shift =
+        mean(logReturns(tilted[i].input.candles, recentBars)) - mean(logReturns(b.input.candles, recentBars));
       expect(shift).toBeCloseTo(0.002, 4);
     });
   });

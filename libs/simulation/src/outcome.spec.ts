@@ -6,7 +6,7 @@ function auc(scores: readonly number[], labels: readonly number[]): number {
   const order = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let rankSum = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     let m = k;
     while (m < order.length && scores[order[m]] === scores[order[k]]) {
       m++;

@@ -8,7 +8,14 @@ import type { PatternInput } from '@app/features/pattern-input.interface';
 import { generatePattern, generatePatterns, iteratePatterns } from './pattern-generator.util';
 import { Prng } from './prng';
 
-const BEARISH = new Set(['head_and_shoulders', 'double_top', 'triple_top', 'rising_wedge', 'descending_triangle', 'bear_flag']);
+const BEARISH = new Set([
+  'head_and_shoulders',
+  'double_top',
+  'triple_top',
+  'rising_wedge',
+  'descending_triangle',
+  'bear_flag',
+]);
 
 /** Every DESIGN §4 rule the service validates, written out; returns the broken ones. */
 function contractViolations(p: PatternInput): string[] {

@@ -195,8 +195,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const timeframe = o.timeframe ?? rng.weighted(TIMEFRAME_WEIGHTS);
   const stepMs = TIMEFRAME_MINUTES[timeframe] * 60_000;
   const type = rng.pick(o.patternTypes);
-  const dir: 1 | -1 =
-    type === 'symmetrical_triangle' ? (rng.chance(0.5) ? 1 : -1) : BEARISH_TYPES.has(type) ? -1 : 1;
+  const dir: 1 | -1 = type === 'symmetrical_triangle' ? (rng.chance(0.5) ? 1 : -1) : BEARISH_TYPES.has(type) ? -1 : 1;
   const baseSigma = BASE_SIGMA_BY_TIMEFRAME[timeframe] * clamp(exp(0.25 * rng.normal()), 0.5, 2);
   const shiftFrom = N - o.recentBars;
 
@@ -245,7 +244,8 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const priorStrength = rng.uniform(0.05, 0.2);
   const priorBars = min(start, rng.int(15, 40));
   for (let i = 1; i <= start; i++) {
-    const regimeDrift = o.trendForce !== undefined && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
+    const regimeDrift =
+      o.trendForce !== undefined && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
     const prior = i > start - priorBars ? priorSign * priorStrength : 0;
     r[i] = sigma[i] * (regimeDrift + prior + rng.normal());
   }
@@ -283,7 +283,8 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
 
   if (trendOptionSet) {
     const drift =
-      o.trendDrift ?? (o.trendForce === 'up' ? 1 : o.trendForce === 'down' ? -1 : 0) * FORCED_TREND_DRIFT_SIGMA * baseSigma;
+      o.trendDrift ??
+      (o.trendForce === 'up' ? 1 : o.trendForce === 'down' ? -1 : 0) * FORCED_TREND_DRIFT_SIGMA * baseSigma;
     for (let i = max(1, shiftFrom); i <= n; i++) {
       r[i] += drift;
     }
@@ -356,9 +357,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
     volume[i] = round(exp(lv) * (i >= shiftFrom ? o.volumeMultiplier : 1));
   }
 
-  const startTime =
-    o.startTime ??
-    floor((DEFAULT_END_TIME - rng.int(0, 365) * DAY_MS) / stepMs) * stepMs - n * stepMs;
+  const startTime = o.startTime ?? floor((DEFAULT_END_TIME - rng.int(0, 365) * DAY_MS) / stepMs) * stepMs - n * stepMs;
   const candles: Candle[] = new Array<Candle>(N);
   const closes = new Float64Array(N);
   for (let i = 0; i < N; i++) {
