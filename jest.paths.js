@@ -3,6 +3,7 @@ const libs = ['features', 'simulation', 'training', 'config', 'database', 'metri
 const root = __dirname;
 module.exports = {
   '^@app/migrations$': `${root}/migrations`,
+  '^@app/ml-service/(.*)$': `${root}/apps/ml-service/src/$1`,
   ...Object.fromEntries(
   libs.flatMap((lib) => [
     [`^@app/${lib}$`, `${root}/libs/${lib}/src`],

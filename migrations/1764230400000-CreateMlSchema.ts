@@ -108,7 +108,9 @@ export class CreateMlSchema1764230400000 implements MigrationInterface {
         occurrences integer NOT NULL DEFAULT 1
       )`);
     // One live (open or acknowledged) alert per condition: the fingerprint deduplicates.
-    await q.query(`CREATE UNIQUE INDEX ml_alerts_live_fingerprint_idx ON ml_alerts (fingerprint) WHERE status <> 'resolved'`);
+    await q.query(
+      `CREATE UNIQUE INDEX ml_alerts_live_fingerprint_idx ON ml_alerts (fingerprint) WHERE status <> 'resolved'`,
+    );
     await q.query(`CREATE INDEX ml_alerts_first_seen_idx ON ml_alerts (first_seen_at, id)`);
 
     await q.query(`

@@ -67,7 +67,11 @@ describe('POST /api/ml/confidence with a model', () => {
 
   it('falls back with invalid_features when the features are not finite (all volumes zero)', async () => {
     const res = await request(t.url).post('/api/ml/confidence').send(zeroVolume(traffic[4])).expect(200);
-    expect(res.body).toMatchObject({ source: 'rule_fallback', fallback_reason: 'invalid_features', confidence_ml: null });
+    expect(res.body).toMatchObject({
+      source: 'rule_fallback',
+      fallback_reason: 'invalid_features',
+      confidence_ml: null,
+    });
     expect(res.body.confidence).toBe(traffic[4].rule_confidence);
     const metrics = await request(t.url).get('/metrics');
     expect(metrics.text).toMatch(/ml_feature_extraction_total\{result="invalid"\} [1-9]/);
@@ -77,7 +81,11 @@ describe('POST /api/ml/confidence with a model', () => {
     runtime.mode = 'slow';
     runtime.delayMs = 300; // ML_INFERENCE_TIMEOUT_MS defaults to 100
     const res = await request(t.url).post('/api/ml/confidence').send(traffic[5]).expect(200);
-    expect(res.body).toMatchObject({ source: 'rule_fallback', fallback_reason: 'inference_timeout', confidence_ml: null });
+    expect(res.body).toMatchObject({
+      source: 'rule_fallback',
+      fallback_reason: 'inference_timeout',
+      confidence_ml: null,
+    });
     expect(res.body.inference_latency_ms).toBeLessThan(300);
   });
 
@@ -105,7 +113,7 @@ describe('POST /api/ml/confidence with a model', () => {
     }
   });
 
-  it('writes the plan\'s inference_complete event with a request id', async () => {
+  it("writes the plan's inference_complete event with a request id", async () => {
     await request(t.url).post('/api/ml/confidence').set('x-request-id', 'req-abc-123').send(traffic[40]).expect(200);
     const event = t.logs.find((l) => l.event === 'inference_complete' && l.pattern_id === traffic[40].pattern_id);
     expect(event).toBeDefined();
@@ -125,7 +133,12 @@ describe('POST /api/ml/confidence with a model', () => {
     ]) {
       expect(event).toHaveProperty(key);
     }
-    expect(event).toMatchObject({ service: 'pattern_confidence', level: 'INFO', request_id: 'req-abc-123', features_count: 52 });
+    expect(event).toMatchObject({
+      service: 'pattern_confidence',
+      level: 'INFO',
+      request_id: 'req-abc-123',
+      features_count: 52,
+    });
   });
 
   it('logs every scored request to ml_predictions with the three confidences', async () => {
@@ -179,7 +192,6 @@ describe('circuit breaker over real model calls', () => {
     expect(metrics.text).toMatch(/ml_circuit_open 1/);
     expect(metrics.text).toMatch(/ml_inference_errors_total\{reason="inference_error"\} [1-9]/);
   });
-
 });
 
 describe('rollout bucketing and the kill switch', () => {
@@ -190,7 +202,9 @@ describe('rollout bucketing and the kill switch', () => {
     try {
       const items = patterns(200, 31);
       const z = await request(zero.url).post('/api/ml/confidence/batch').send({ items }).expect(200);
-      expect(new Set(z.body.results.map((r: { fallback_reason: string }) => r.fallback_reason))).toEqual(new Set(['not_in_rollout']));
+      expect(new Set(z.body.results.map((r: { fallback_reason: string }) => r.fallback_reason))).toEqual(
+        new Set(['not_in_rollout']),
+      );
       const h1 = await request(half.url).post('/api/ml/confidence/batch').send({ items }).expect(200);
       const h2 = await request(half.url).post('/api/ml/confidence/batch').send({ items }).expect(200);
       const arms1 = h1.body.results.map((r: { arm: string }) => r.arm);

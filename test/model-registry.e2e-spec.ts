@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { fixtureCard, fillSlot, makeModelDir } from './support/model-fixture';
 import { patterns } from './support/patterns';
-import { bootTestApp, TestApp } from './support/test-app';
+import { bootTestApp } from './support/test-app';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,7 +41,11 @@ describe('model registry: champion → backup → rules only', () => {
     ['sha_mismatch', 'sha256_mismatch'],
     ['schema_mismatch', 'schema_mismatch'],
   ] as const)('refuses a %s champion, serves the backup and says why', async (content, reason) => {
-    const t = await bootTestApp({ ENABLE_PHASE5_ML: true, ML_MODEL_DIR: makeModelDir(content, 'lr'), ML_ADMIN_TOKEN: TOKEN });
+    const t = await bootTestApp({
+      ENABLE_PHASE5_ML: true,
+      ML_MODEL_DIR: makeModelDir(content, 'lr'),
+      ML_ADMIN_TOKEN: TOKEN,
+    });
     try {
       const res = await request(t.url).post('/api/ml/confidence').send(p).expect(200);
       expect(res.body).toMatchObject({ source: 'ml_blended', model_version: fixtureCard('lr').model_version });
@@ -53,7 +57,9 @@ describe('model registry: champion → backup → rules only', () => {
       expect(health.body.details.model.refusals[0].reason).toBe(reason);
       // Each refusal is logged with its reason (a reload repeats the boot-time load where logs are captured).
       await request(t.url).post('/api/ml/models/reload').set('Authorization', `Bearer ${TOKEN}`).expect(200);
-      expect(t.logs.some((l) => l.event === 'model_refused' && l.reason === reason && l.slot === 'champion')).toBe(true);
+      expect(t.logs.some((l) => l.event === 'model_refused' && l.reason === reason && l.slot === 'champion')).toBe(
+        true,
+      );
     } finally {
       await t.close();
     }
@@ -61,7 +67,12 @@ describe('model registry: champion → backup → rules only', () => {
 
   it('hot-swaps on reload during 200 concurrent requests without failing one', async () => {
     const dir = makeModelDir('rf', 'lr');
-    const t = await bootTestApp({ ENABLE_PHASE5_ML: true, ML_MODEL_DIR: dir, ML_ADMIN_TOKEN: TOKEN, ML_CACHE_ENABLED: false });
+    const t = await bootTestApp({
+      ENABLE_PHASE5_ML: true,
+      ML_MODEL_DIR: dir,
+      ML_ADMIN_TOKEN: TOKEN,
+      ML_CACHE_ENABLED: false,
+    });
     try {
       const traffic = patterns(200, 43);
       // The champion becomes the logistic regression on disk; the reload must pick it up mid-traffic.
@@ -71,7 +82,11 @@ describe('model registry: champion → backup → rules only', () => {
       const reload = request(t.url).post('/api/ml/models/reload').set('Authorization', `Bearer ${TOKEN}`);
       const [reloaded, ...results] = await Promise.all([reload, ...requests]);
       expect(reloaded.status).toBe(200);
-      expect(reloaded.body).toMatchObject({ state: 'loaded', slot: 'champion', model_version: fixtureCard('lr').model_version });
+      expect(reloaded.body).toMatchObject({
+        state: 'loaded',
+        slot: 'champion',
+        model_version: fixtureCard('lr').model_version,
+      });
       expect(results.map((r) => r.status)).toEqual(traffic.map(() => 200));
       expect(results.every((r) => r.body.source === 'ml_blended')).toBe(true);
       const after = await request(t.url).post('/api/ml/confidence').send(traffic[0]).expect(200);
@@ -91,7 +106,10 @@ describe('model registry: champion → backup → rules only', () => {
     }
     const noToken = await bootTestApp({ ML_MODEL_DIR: makeModelDir('rf') });
     try {
-      const res = await request(noToken.url).post('/api/ml/models/reload').set('Authorization', `Bearer ${TOKEN}`).expect(403);
+      const res = await request(noToken.url)
+        .post('/api/ml/models/reload')
+        .set('Authorization', `Bearer ${TOKEN}`)
+        .expect(403);
       expect(res.body.message).toMatch(/ML_ADMIN_TOKEN/);
     } finally {
       await noToken.close();

@@ -24,7 +24,7 @@ describe('database unreachable mid-run', () => {
     viaProxy.port = String(port);
     t = await bootTestApp(
       { ENABLE_PHASE5_ML: true, ML_MODEL_DIR: makeModelDir('rf'), PREDICTION_LOG_QUEUE_MAX: 40 },
-      { db: { url: viaProxy.toString(), drop: async () => undefined } },
+      { db: { url: viaProxy.toString(), drop: () => Promise.resolve() } },
     );
   });
   afterAll(async () => {
@@ -96,7 +96,11 @@ describe('cache tiers', () => {
   });
 
   it('reports a cache WARNING and keeps answering when Redis is unreachable', async () => {
-    const t = await bootTestApp({ ENABLE_PHASE5_ML: true, ML_MODEL_DIR: makeModelDir('rf'), REDIS_URL: 'redis://127.0.0.1:1' });
+    const t = await bootTestApp({
+      ENABLE_PHASE5_ML: true,
+      ML_MODEL_DIR: makeModelDir('rf'),
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     try {
       for (const p of patterns(5, 71, 'noredis')) {
         const res = await request(t.url).post('/api/ml/confidence').send(p).expect(200);

@@ -22,7 +22,11 @@ const embedded = process.env.TEST_EMBEDDED === '1';
 async function start(): Promise<Target> {
   if (embedded) {
     const dataDir = mkdtempSync(join(tmpdir(), 'ml-smoke-'));
-    const svc = await spawnService({ PORT: String(await freePort()), DATA_DIR: dataDir, PREDICTION_LOG_FLUSH_MS: '50' });
+    const svc = await spawnService({
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      PREDICTION_LOG_FLUSH_MS: '50',
+    });
     return {
       url: svc.url,
       dbUrl: svc.embeddedDbUrl!,
@@ -70,10 +74,16 @@ describe(`smoke (${embedded ? 'embedded PGlite' : 'PostgreSQL'}): boot, score, l
 
   it('logs the prediction to ml_predictions with all 52 features', async () => {
     const id = `smoke-${Date.now()}`;
-    await request(t.url).post('/api/ml/confidence').send({ ...pattern, pattern_id: id }).expect(200);
+    await request(t.url)
+      .post('/api/ml/confidence')
+      .send({ ...pattern, pattern_id: id })
+      .expect(200);
     await new Promise((r) => setTimeout(r, 500));
     const rows = await withClient(t.dbUrl, (c) =>
-      c.query('SELECT source, fallback_reason, arm, array_length(features, 1) AS n FROM ml_predictions WHERE pattern_id = $1', [id]),
+      c.query(
+        'SELECT source, fallback_reason, arm, array_length(features, 1) AS n FROM ml_predictions WHERE pattern_id = $1',
+        [id],
+      ),
     );
     expect(rows.rows).toEqual([{ source: 'rule_fallback', fallback_reason: 'ml_disabled', arm: 'control', n: 52 }]);
   });

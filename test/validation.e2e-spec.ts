@@ -29,10 +29,26 @@ const CASES: Mutation[] = [
     (p) => ({ ...p, stop_price: p.direction === 'bullish' ? p.breakout_price * 2 : p.breakout_price * 0.5 }),
     /stop_price/,
   ],
-  ['too few candles', (p) => ({ ...p, candles: p.candles.slice(0, 59), pattern_end_index: 50, pattern_start_index: 10 }), /candles/],
-  ['too many candles', (p) => ({ ...p, candles: Array.from({ length: 1001 }, (_, i) => ({ ...p.candles[0], t: i })) }), /candles/],
-  ['candle h below max(o, c)', (p) => withCandle(p, 3, { h: Math.min(p.candles[3].o, p.candles[3].c) * 0.9 }), /candles\[3\]\.h/],
-  ['candle l above min(o, c)', (p) => withCandle(p, 4, { l: Math.max(p.candles[4].o, p.candles[4].c) * 1.1 }), /candles\[4\]\.l/],
+  [
+    'too few candles',
+    (p) => ({ ...p, candles: p.candles.slice(0, 59), pattern_end_index: 50, pattern_start_index: 10 }),
+    /candles/,
+  ],
+  [
+    'too many candles',
+    (p) => ({ ...p, candles: Array.from({ length: 1001 }, (_, i) => ({ ...p.candles[0], t: i })) }),
+    /candles/,
+  ],
+  [
+    'candle h below max(o, c)',
+    (p) => withCandle(p, 3, { h: Math.min(p.candles[3].o, p.candles[3].c) * 0.9 }),
+    /candles\[3\]\.h/,
+  ],
+  [
+    'candle l above min(o, c)',
+    (p) => withCandle(p, 4, { l: Math.max(p.candles[4].o, p.candles[4].c) * 1.1 }),
+    /candles\[4\]\.l/,
+  ],
   ['t not increasing', (p) => withCandle(p, 5, { t: p.candles[4].t }), /candles\[5\]\.t/],
   ['negative volume', (p) => withCandle(p, 6, { v: -1 }), /candles\[6\]\.v/],
   ['zero price', (p) => withCandle(p, 7, { o: 0 }), /candles\[7\]\.o/],
@@ -56,7 +72,10 @@ describe('input validation and errors', () => {
   afterAll(async () => t.close());
 
   it.each(CASES)('%s → 400 naming the field', async (_name, mutate, field) => {
-    const res = await request(t.url).post('/api/ml/confidence').send(mutate(valid) as object).expect(400);
+    const res = await request(t.url)
+      .post('/api/ml/confidence')
+      .send(mutate(valid) as object)
+      .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(res.body.message.join('\n')).toMatch(field);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
@@ -68,7 +87,11 @@ describe('input validation and errors', () => {
     ['-Infinity', '-Infinity'],
   ])('rejects %s in a candle (not valid JSON numbers)', async (_name, literal) => {
     const body = JSON.stringify(valid).replace(/"c":([0-9.e+-]+)/, `"c":${literal}`);
-    const res = await request(t.url).post('/api/ml/confidence').set('Content-Type', 'application/json').send(body).expect(400);
+    const res = await request(t.url)
+      .post('/api/ml/confidence')
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(400);
     expect(res.body.statusCode).toBe(400);
   });
 
@@ -106,6 +129,8 @@ describe('input validation and errors', () => {
 
   it('counts invalid requests for data quality', async () => {
     const metrics = await request(t.url).get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/http_requests_total\{method="POST",route="\/api\/ml\/confidence",status_code="400"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /http_requests_total\{method="POST",route="\/api\/ml\/confidence",status_code="400"\} [1-9]/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { OnnxRuntime, ScoringSession } from '../../apps/ml-service/src/inference/onnx-runtime.provider';
+import { OnnxRuntime, ScoringSession } from '@app/ml-service/inference/onnx-runtime.provider';
 
 /**
  * The real onnxruntime seam with switchable faults: calls can be delayed or made to throw after the

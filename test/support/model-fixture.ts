@@ -21,8 +21,14 @@ function trainFixtures(): { rf: string; lr: string } {
   });
   const rf = join(root, 'rf');
   const lr = join(root, 'lr');
-  writeModelDir(rf, run.candidates.find((c) => c.modelType === 'random_forest')!);
-  writeModelDir(lr, run.candidates.find((c) => c.modelType === 'logistic_regression')!);
+  writeModelDir(
+    rf,
+    run.candidates.find((c) => c.modelType === 'random_forest')!,
+  );
+  writeModelDir(
+    lr,
+    run.candidates.find((c) => c.modelType === 'logistic_regression')!,
+  );
   trained = { rf, lr };
   return trained;
 }
@@ -75,5 +81,8 @@ export function fixtureCard(kind: 'rf' | 'lr'): { model_version: string; model_t
   if (!existsSync(dir)) {
     throw new Error('fixture missing');
   }
-  return JSON.parse(readFileSync(join(dir, 'model_card.json'), 'utf8')) as { model_version: string; model_type: string };
+  return JSON.parse(readFileSync(join(dir, 'model_card.json'), 'utf8')) as {
+    model_version: string;
+    model_type: string;
+  };
 }

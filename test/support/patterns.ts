@@ -16,7 +16,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `fn` returns true or the timeout passes. */
-export async function eventually(fn: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 100): Promise<void> {
+export async function eventually(
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  stepMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn()) {

@@ -21,7 +21,13 @@ export interface ServiceProcess {
 export async function spawnService(env: Record<string, string>, timeoutMs = 90_000): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    [resolve(ROOT, 'node_modules/ts-node/dist/bin.js'), '--swc', '-r', 'tsconfig-paths/register', 'apps/ml-service/src/main.ts'],
+    [
+      resolve(ROOT, 'node_modules/ts-node/dist/bin.js'),
+      '--swc',
+      '-r',
+      'tsconfig-paths/register',
+      'apps/ml-service/src/main.ts',
+    ],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', ...env },
@@ -46,8 +52,8 @@ export async function spawnService(env: Record<string, string>, timeoutMs = 90_0
         res(Number(m[1]));
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       rej(new Error(`service exited with ${code}:\n${output.join('')}`));

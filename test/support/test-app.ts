@@ -3,9 +3,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Writable } from 'node:stream';
 import { AppConfig, EnvDto, loadConfig } from '@app/config';
-import { AppModule } from '../../apps/ml-service/src/app.module';
-import { configureApp } from '../../apps/ml-service/src/bootstrap';
-import { OnnxRuntime } from '../../apps/ml-service/src/inference/onnx-runtime.provider';
+import { AppModule } from '@app/ml-service/app.module';
+import { configureApp } from '@app/ml-service/bootstrap';
+import { OnnxRuntime } from '@app/ml-service/inference/onnx-runtime.provider';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestApp {

@@ -33,7 +33,9 @@ export async function createTestDatabase(prefix = 'e2e'): Promise<TestDatabase> 
   return {
     url,
     drop: async () => {
-      await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+      await adminQuery(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+      );
       await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
     },
   };

@@ -13,7 +13,11 @@ export class Progress {
     this.multi =
       enabled && process.stderr.isTTY
         ? new MultiBar(
-            { format: ' {stage} [{bar}] {percentage}% {value}/{total} eta {eta}s', stream: process.stderr, hideCursor: true },
+            {
+              format: ' {stage} [{bar}] {percentage}% {value}/{total} eta {eta}s',
+              stream: process.stderr,
+              hideCursor: true,
+            },
             Presets.shades_classic,
           )
         : null;

@@ -11,7 +11,10 @@ interface Layer {
  */
 export function allowedMethodsLookup(app: INestApplication): (path: string) => string[] {
   return (path: string) => {
-    const instance = app.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
+    const instance = app.getHttpAdapter().getInstance() as {
+      router?: { stack: Layer[] };
+      _router?: { stack: Layer[] };
+    };
     const stack = (instance.router ?? instance._router)?.stack ?? [];
     const methods = new Set<string>();
     for (const layer of stack) {

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { DomainException, ERROR_CODE_STATUS } from './domain.exception';
@@ -56,16 +56,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof HttpException) {
-      let status = exception.getStatus();
+      let status: number = exception.getStatus();
       const response = exception.getResponse();
       if (isHealthReport(response)) {
         return { status, body: response };
       }
       let message: unknown = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      if (status === HttpStatus.NOT_FOUND && this.allowedMethods) {
+      if (status === 404 && this.allowedMethods) {
         const allowed = this.allowedMethods(req.path);
         if (allowed.length > 0 && !allowed.includes(req.method)) {
-          status = HttpStatus.METHOD_NOT_ALLOWED;
+          status = 405;
           message = `${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ')}`;
           req.res?.setHeader('Allow', allowed.join(', '));
         }

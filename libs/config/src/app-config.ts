@@ -15,7 +15,9 @@ export class ConfigValidationError extends Error {
 }
 
 function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${msg} (got ${JSON.stringify(e.value)})`));
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((msg) => `${msg} (got ${JSON.stringify(e.value)})`),
+  );
 }
 
 /** Only the keys EnvDto declares are taken from the environment, so unrelated variables never fail boot. */

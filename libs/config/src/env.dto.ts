@@ -47,10 +47,14 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export class EnvDto {
   @Transform(toNum) @IsInt() @Min(0) @Max(65535) PORT = 8000;
 
-  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
   /** Connections in the pool (the embedded database multiplexes at most this many). */

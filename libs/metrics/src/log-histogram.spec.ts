@@ -11,7 +11,7 @@ describe('LogHistogram', () => {
 
   it('keeps quantiles within 5% of the exact value over six decades', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const values = Array.from({ length: 20000 }, () => Math.exp(rand() * 14 - 6)); // ~0.0025 ms .. 3000 ms
     const h = new LogHistogram();
     values.forEach((v) => h.record(v));

@@ -1,8 +1,4 @@
-import {
-  makeCounterProvider,
-  makeGaugeProvider,
-  makeHistogramProvider,
-} from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { CONFIDENCE_BUCKETS, LATENCY_BUCKETS, METRIC } from './metric-names.constants';
 
 /** The one place metrics are declared; inject them with @InjectMetric(METRIC.x). */
@@ -52,7 +48,11 @@ export const METRIC_PROVIDERS = [
     labelNames: ['result'],
   }),
   makeGaugeProvider({ name: METRIC.featureDriftScore, help: 'Max per-feature PSI of the last drift run' }),
-  makeGaugeProvider({ name: METRIC.featurePsi, help: 'PSI per feature of the last drift run', labelNames: ['feature'] }),
+  makeGaugeProvider({
+    name: METRIC.featurePsi,
+    help: 'PSI per feature of the last drift run',
+    labelNames: ['feature'],
+  }),
   makeGaugeProvider({ name: METRIC.predictionDriftScore, help: 'PSI of the ML confidence of the last drift run' }),
   makeGaugeProvider({
     name: METRIC.healthCheckStatus,

@@ -15,7 +15,19 @@ import { Progress } from '../progress';
 export const TRAIN_USAGE = `npm run train -- --models random_forest logistic [--rows N] [--seed S] [--data file.jsonl|file.csv]
                  [--out models/phase5] [--holdout 0.25] [--trees 100] [--depth 12] [--min-leaf 20] [--l2 1] [--quiet]`;
 
-const OPTIONS = ['models', 'rows', 'seed', 'data', 'out', 'holdout', 'trees', 'depth', 'min-leaf', 'l2', 'quiet'] as const;
+const OPTIONS = [
+  'models',
+  'rows',
+  'seed',
+  'data',
+  'out',
+  'holdout',
+  'trees',
+  'depth',
+  'min-leaf',
+  'l2',
+  'quiet',
+] as const;
 const MODEL_ALIASES: Record<string, ModelType> = {
   random_forest: 'random_forest',
   rf: 'random_forest',
@@ -91,15 +103,21 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
   progress.stop();
 
   out('');
-  out(`rows: ${raw.n} (${run.droppedNonFinite} dropped as non-finite), train ${run.train.n}, holdout ${run.holdout.n}, seed ${a.seed}`);
+  out(
+    `rows: ${raw.n} (${run.droppedNonFinite} dropped as non-finite), train ${run.train.n}, holdout ${run.holdout.n}, seed ${a.seed}`,
+  );
   out('| model | AUC | Brier | log loss | accuracy@0.5 | train s |');
   out('|---|---|---|---|---|---|');
   for (const c of run.candidates) {
     const m = c.metrics;
-    out(`| ${c.card.model_version} (${c.modelType}) | ${fmt(m.auc)} | ${fmt(m.brier)} | ${fmt(m.log_loss)} | ${fmt(m.accuracy_at_0_5)} | ${c.trainSeconds.toFixed(1)} |`);
+    out(
+      `| ${c.card.model_version} (${c.modelType}) | ${fmt(m.auc)} | ${fmt(m.brier)} | ${fmt(m.log_loss)} | ${fmt(m.accuracy_at_0_5)} | ${c.trainSeconds.toFixed(1)} |`,
+    );
   }
   const r = run.rule;
-  out(`| rule_confidence alone | ${fmt(r.auc)} | ${fmt(r.brier)} | ${fmt(r.log_loss)} | ${fmt(r.accuracy_at_0_5)} | - |`);
+  out(
+    `| rule_confidence alone | ${fmt(r.auc)} | ${fmt(r.brier)} | ${fmt(r.log_loss)} | ${fmt(r.accuracy_at_0_5)} | - |`,
+  );
 
   for (const c of run.candidates) {
     writeModelDir(join(a.out, 'candidates', c.modelType), c);

@@ -20,7 +20,10 @@ export class AuditService {
 
   record(entry: AuditEntry): void {
     this.write(entry).catch((err: Error) =>
-      this.logger.error({ event: 'audit_write_failed', error: err.message, action: entry.action }, 'audit write failed'),
+      this.logger.error(
+        { event: 'audit_write_failed', error: err.message, action: entry.action },
+        'audit write failed',
+      ),
     );
   }
 

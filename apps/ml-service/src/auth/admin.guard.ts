@@ -44,9 +44,10 @@ export class AdminGuard implements CanActivate {
       });
       throw new DomainException(ErrorCode.UNAUTHORIZED, 'A valid admin bearer token is required');
     }
-    req.adminActor = req.headers['x-actor'] && typeof req.headers['x-actor'] === 'string'
-      ? `admin:${req.headers['x-actor'].slice(0, 64)}`
-      : 'admin';
+    req.adminActor =
+      req.headers['x-actor'] && typeof req.headers['x-actor'] === 'string'
+        ? `admin:${req.headers['x-actor'].slice(0, 64)}`
+        : 'admin';
     return true;
   }
 }

@@ -33,7 +33,7 @@ export class HealthController {
       this.fallback.check(),
       await this.database.ping(),
     ];
-    const details: Record<string, Record<string, unknown>> = Object.assign({}, ...results);
+    const details = Object.assign({}, ...results) as Record<string, Record<string, unknown>>;
     const down = Object.entries(details).filter(([, d]) => d.status === 'down');
     const critical = down.filter(([, d]) => (d.severity as Severity) === 'CRITICAL').map(([k]) => k);
     const warnings = down.filter(([, d]) => (d.severity as Severity) === 'WARNING').map(([k]) => k);

@@ -12,7 +12,11 @@ const options: CircuitBreakerOptions = {
 function setup() {
   let now = 1_000_000;
   const changes: string[] = [];
-  const breaker = new CircuitBreaker(options, () => now, (state) => changes.push(state));
+  const breaker = new CircuitBreaker(
+    options,
+    () => now,
+    (state) => changes.push(state),
+  );
   return { breaker, changes, advance: (ms: number) => (now += ms) };
 }
 

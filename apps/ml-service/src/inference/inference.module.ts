@@ -13,7 +13,15 @@ import { ModelsController } from './models.controller';
 import { ScoreCache } from './score-cache.service';
 
 @Module({
-  imports: [TerminusModule, MetricsModule, ModelModule, MonitoringModule, PredictionLogModule, RolloutModule, AuditModule],
+  imports: [
+    TerminusModule,
+    MetricsModule,
+    ModelModule,
+    MonitoringModule,
+    PredictionLogModule,
+    RolloutModule,
+    AuditModule,
+  ],
   controllers: [ConfidenceController, ModelsController],
   providers: [InferenceService, ScoreCache, InferenceHealth],
   exports: [InferenceHealth, InferenceService],

@@ -177,7 +177,10 @@ export class InferenceService {
       this.errors.inc({ reason }, items.length);
       items.forEach((it) => (it.reason = reason));
       if (reason === 'inference_error') {
-        this.logger.error({ event: 'inference_error', error: (err as Error).message, rows: items.length }, 'model call failed');
+        this.logger.error(
+          { event: 'inference_error', error: (err as Error).message, rows: items.length },
+          'model call failed',
+        );
       }
     } finally {
       clearTimeout(timer);

@@ -7,7 +7,7 @@ import { sklearnStyleLogisticModel } from './testing/sklearn-style-model';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function card(bytes: Uint8Array, patch: Partial<ServingCard> = {}): ServingCard {
@@ -53,12 +53,16 @@ describe('scikit-learn style models (label + ZipMap)', () => {
 
   it('refuses a card that points at an output the graph lacks', async () => {
     const bad = card(bytes, { output: { kind: 'zipmap', name: 'nope', positive_class_index: 1 } });
-    await expect(openModel(new OnnxRuntime(), 'champion', '/tmp', bad, bytes)).rejects.toMatchObject({ reason: 'onnx_unparsable' });
+    await expect(openModel(new OnnxRuntime(), 'champion', '/tmp', bad, bytes)).rejects.toMatchObject({
+      reason: 'onnx_unparsable',
+    });
   });
 
   it('refuses a wrong input name as a shape mismatch', async () => {
     const bad = card(bytes, { input_name: 'features' });
-    await expect(openModel(new OnnxRuntime(), 'champion', '/tmp', bad, bytes)).rejects.toMatchObject({ reason: 'shape_mismatch' });
+    await expect(openModel(new OnnxRuntime(), 'champion', '/tmp', bad, bytes)).rejects.toMatchObject({
+      reason: 'shape_mismatch',
+    });
   });
 });
 
@@ -66,8 +70,16 @@ describe('parseCard', () => {
   it.each([
     ['not json', '{', 'card_invalid'],
     ['missing fields', '{}', 'card_invalid'],
-    ['other schema version', JSON.stringify({ ...card(new Uint8Array()), feature_schema_version: 'v2' }), 'schema_mismatch'],
-    ['51 features', JSON.stringify({ ...card(new Uint8Array()), feature_names: FEATURE_NAMES.slice(1) }), 'schema_mismatch'],
+    [
+      'other schema version',
+      JSON.stringify({ ...card(new Uint8Array()), feature_schema_version: 'v2' }),
+      'schema_mismatch',
+    ],
+    [
+      '51 features',
+      JSON.stringify({ ...card(new Uint8Array()), feature_names: FEATURE_NAMES.slice(1) }),
+      'schema_mismatch',
+    ],
   ])('refuses %s', (_name, raw, reason) => {
     expect(() => parseCard(raw)).toThrow(ModelRefusal);
     try {

@@ -63,8 +63,15 @@ export function parseCard(raw: string): ServingCard {
   } catch (err) {
     throw new ModelRefusal('card_invalid', `model_card.json is not valid JSON: ${(err as Error).message}`);
   }
-  const missing = ['model_version', 'model_type', 'feature_schema_version', 'feature_names', 'input_name', 'output', 'sha256']
-    .filter((k) => card[k as keyof ServingCard] === undefined);
+  const missing = [
+    'model_version',
+    'model_type',
+    'feature_schema_version',
+    'feature_names',
+    'input_name',
+    'output',
+    'sha256',
+  ].filter((k) => card[k as keyof ServingCard] === undefined);
   if (missing.length > 0) {
     throw new ModelRefusal('card_invalid', `model_card.json lacks ${missing.join(', ')}`);
   }
@@ -73,7 +80,10 @@ export function parseCard(raw: string): ServingCard {
     throw new ModelRefusal('card_invalid', 'model_card.json output must be {kind: probability_tensor|zipmap, name}');
   }
   if (!Number.isInteger(output.positive_class_index) || output.positive_class_index < 0) {
-    throw new ModelRefusal('card_invalid', 'model_card.json output.positive_class_index must be a non-negative integer');
+    throw new ModelRefusal(
+      'card_invalid',
+      'model_card.json output.positive_class_index must be a non-negative integer',
+    );
   }
   if (card.feature_schema_version !== FEATURE_SCHEMA_VERSION) {
     throw new ModelRefusal(
@@ -111,7 +121,10 @@ export async function openModel(
 ): Promise<LoadedModel> {
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== card.sha256.toLowerCase()) {
-    throw new ModelRefusal('sha256_mismatch', `model.onnx sha256 ${sha.slice(0, 12)}… ≠ card ${card.sha256.slice(0, 12)}…`);
+    throw new ModelRefusal(
+      'sha256_mismatch',
+      `model.onnx sha256 ${sha.slice(0, 12)}… ≠ card ${card.sha256.slice(0, 12)}…`,
+    );
   }
   let model = bytes;
   let outputName = card.output.name;
@@ -175,7 +188,13 @@ export async function openModel(
 
 /** Probabilities of the positive class for `rows` rows; throws when the output is not a probability. */
 export async function scoreRows(model: LoadedModel, data: Float32Array, rows: number): Promise<Float32Array> {
-  const { data: out, dims } = await model.session.run(model.card.input_name, data, rows, FEATURE_COUNT, model.outputName);
+  const { data: out, dims } = await model.session.run(
+    model.card.input_name,
+    data,
+    rows,
+    FEATURE_COUNT,
+    model.outputName,
+  );
   const cols = dims.length === 2 ? dims[1] : 1;
   if (dims[0] !== rows) {
     throw new Error(`model returned ${dims[0]} rows for ${rows}`);

@@ -51,7 +51,8 @@ export class ModelRegistry implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     private readonly runtime: OnnxRuntime,
     @InjectMetric(METRIC.modelLoaded) private readonly loadedGauge: Gauge,
-    @InjectMetric(METRIC.modelInfo) private readonly infoGauge: Gauge<'model_version' | 'model_type' | 'feature_schema_version'>,
+    @InjectMetric(METRIC.modelInfo)
+    private readonly infoGauge: Gauge<'model_version' | 'model_type' | 'feature_schema_version'>,
     @InjectMetric(METRIC.modelLoadFailures) private readonly failures: Counter<'slot' | 'reason'>,
   ) {}
 
@@ -127,7 +128,12 @@ export class ModelRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     if (next) {
       this.logger.log(
-        { event: 'model_loaded', slot: next.slot, model_version: next.card.model_version, model_type: next.card.model_type },
+        {
+          event: 'model_loaded',
+          slot: next.slot,
+          model_version: next.card.model_version,
+          model_type: next.card.model_type,
+        },
         `serving ${next.card.model_type} ${next.card.model_version} from ${next.slot}`,
       );
     } else {

@@ -31,13 +31,15 @@ export class ModelsController {
   async reload(@Req() req: Request & { adminActor?: string }): Promise<RegistryStatus> {
     const before = this.registry.status();
     const after = await this.registry.reload();
-    await this.audit.write({
-      actor: req.adminActor ?? 'admin',
-      action: 'models.reload',
-      outcome: 'applied',
-      before: { slot: before.slot, model_version: before.model_version },
-      after: { slot: after.slot, model_version: after.model_version, refusals: after.refusals },
-    }).catch(() => undefined);
+    await this.audit
+      .write({
+        actor: req.adminActor ?? 'admin',
+        action: 'models.reload',
+        outcome: 'applied',
+        before: { slot: before.slot, model_version: before.model_version },
+        after: { slot: after.slot, model_version: after.model_version, refusals: after.refusals },
+      })
+      .catch(() => undefined);
     return after;
   }
 }

@@ -53,7 +53,7 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
     const card = this.registry.current?.card ?? null;
     if (card !== this.binningFor) {
       this.binningFor = card;
-      this.binning = card ? HistogramBinning.fromCard(card as Parameters<typeof HistogramBinning.fromCard>[0]) : null;
+      this.binning = card ? HistogramBinning.fromCard(card) : null;
     }
     return this.binning;
   }
@@ -148,7 +148,10 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
           }
         }
         if (!this.failing) {
-          this.logger.warn({ event: 'histogram_flush_failed', error: (err as Error).message }, 'histogram flush failed');
+          this.logger.warn(
+            { event: 'histogram_flush_failed', error: (err as Error).message },
+            'histogram flush failed',
+          );
         }
         this.failing = true;
         return;

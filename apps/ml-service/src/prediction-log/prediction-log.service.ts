@@ -129,7 +129,10 @@ export class PredictionLogService implements OnModuleInit, OnApplicationShutdown
       this.writtenCount += batch.length;
       this.writtenCounter.inc(batch.length);
       if (this.failures > 0) {
-        this.logger.log({ event: 'prediction_log_recovered', after_failures: this.failures }, 'prediction log writing again');
+        this.logger.log(
+          { event: 'prediction_log_recovered', after_failures: this.failures },
+          'prediction log writing again',
+        );
         this.failures = 0;
       }
     }

@@ -85,7 +85,9 @@ function parseJsonl(lines: string[], path: string): Array<[number[], number]> {
         return finiteNumber(rec[name], `${where} feature ${name}`);
       });
     } else {
-      throw new DatasetFileError(`${where}: "features" must be an array of ${FEATURE_COUNT} numbers or an object by name`);
+      throw new DatasetFileError(
+        `${where}: "features" must be an array of ${FEATURE_COUNT} numbers or an object by name`,
+      );
     }
     return [features, parseLabel(obj[labelKey], where)];
   });

@@ -68,12 +68,17 @@ export function sklearnStyleLogisticModel(coefficients: ArrayLike<number>, inter
         },
       ],
       output: [
-        { name: 'output_label', type: { tensorType: { elemType: DataType.INT64, shape: { dim: [{ dimParam: 'N' }] } } } },
+        {
+          name: 'output_label',
+          type: { tensorType: { elemType: DataType.INT64, shape: { dim: [{ dimParam: 'N' }] } } },
+        },
         {
           name: 'output_probability',
           type: {
             sequenceType: {
-              elemType: { mapType: { keyType: DataType.INT64, valueType: { tensorType: { elemType: DataType.FLOAT } } } },
+              elemType: {
+                mapType: { keyType: DataType.INT64, valueType: { tensorType: { elemType: DataType.FLOAT } } },
+              },
             },
           },
         },
