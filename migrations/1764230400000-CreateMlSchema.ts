@@ -42,6 +42,7 @@ export class CreateMlSchema1764230400000 implements MigrationInterface {
         counts integer[] NOT NULL,
         PRIMARY KEY (minute, instance_id, model_version, arm, feature)
       )`);
+    await q.query(`CREATE INDEX ml_feature_histograms_model_minute_idx ON ml_feature_histograms (model_version, minute)`);
 
     await q.query(`
       CREATE TABLE ml_outcomes (
@@ -80,6 +81,7 @@ export class CreateMlSchema1764230400000 implements MigrationInterface {
         baseline_id integer REFERENCES ml_baselines (id) ON DELETE SET NULL,
         window_start timestamptz NOT NULL,
         window_end timestamptz NOT NULL,
+        trigger varchar(16) NOT NULL,
         status varchar(24) NOT NULL,
         sample_size integer NOT NULL,
         feature_drift_score double precision,
@@ -89,6 +91,10 @@ export class CreateMlSchema1764230400000 implements MigrationInterface {
         report jsonb NOT NULL
       )`);
     await q.query(`CREATE INDEX ml_drift_reports_created_at_idx ON ml_drift_reports (created_at)`);
+    // One scheduled report per tick across replicas, even when one replica finishes before another takes the lock.
+    await q.query(
+      `CREATE UNIQUE INDEX ml_drift_reports_tick_idx ON ml_drift_reports (window_end) WHERE trigger = 'schedule'`,
+    );
 
     await q.query(`
       CREATE TABLE ml_alerts (

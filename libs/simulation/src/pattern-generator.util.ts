@@ -45,12 +45,10 @@ const BEARISH_TYPES: ReadonlySet<PatternType> = new Set<PatternType>([
 ]);
 const CONTINUATION_TYPES: ReadonlySet<PatternType> = new Set<PatternType>(CONTINUATION_PATTERN_TYPES);
 const VOL_REGIMES: readonly VolatilityRegime[] = ['low', 'normal', 'high'];
-const LOG_VOLATILITY_MULTIPLIER: Readonly<Record<VolatilityRegime, number>> = {
-  low: log(VOLATILITY_REGIME_MULTIPLIER.low),
-  normal: log(VOLATILITY_REGIME_MULTIPLIER.normal),
-  high: log(VOLATILITY_REGIME_MULTIPLIER.high),
-};
+// Per-regime constants indexed like VOL_REGIMES / TREND_REGIMES: the hot loops index arrays, not string keys.
+const LOG_VOLATILITY_MULTIPLIER = Float64Array.from(VOL_REGIMES, (r) => log(VOLATILITY_REGIME_MULTIPLIER[r]));
 const TREND_REGIMES: readonly TrendRegime[] = ['up', 'flat', 'down'];
+const TREND_DRIFT = Float64Array.from(TREND_REGIMES, (r) => TREND_REGIME_DRIFT[r]);
 const MIN_PRICE = 1;
 const DEFAULT_END_TIME = Date.UTC(2025, 5, 1);
 const DAY_MS = 86_400_000;
@@ -61,6 +59,25 @@ const PATTERN_NOISE_AR = 0.5;
 // RSI beyond 64 (below 36) counts as stretched against a bullish (bearish) breakout.
 const RSI_EXTREME = 64;
 const TICKER_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * Working arrays sized for the longest series, reused by every call: generation is synchronous, so one set per
+ * module (per worker thread) is enough, and it saves a dozen allocations per pattern. Indices ≥ N are stale.
+ */
+const scratch = {
+  sigma: new Float64Array(MAX_CANDLES),
+  logSigmaRatio: new Float64Array(MAX_CANDLES), // log(sigma / baseSigma), for the volume equation
+  trendState: new Uint8Array(MAX_CANDLES),
+  r: new Float64Array(MAX_CANDLES),
+  x: new Float64Array(MAX_CANDLES),
+  open: new Float64Array(MAX_CANDLES),
+  high: new Float64Array(MAX_CANDLES),
+  low: new Float64Array(MAX_CANDLES),
+  close: new Float64Array(MAX_CANDLES),
+  volume: new Float64Array(MAX_CANDLES),
+  shape: new Float64Array(MAX_CANDLES),
+  noise: new Float64Array(MAX_CANDLES),
+};
 
 /** Options after validation, with defaults applied; computed once per batch. */
 interface ResolvedOptions {
@@ -207,9 +224,9 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const start = end - patternBars + 1;
 
   // Regimes: Markov-switching volatility × a slow stochastic-volatility factor; Markov-switching drift.
-  const sigma = new Float64Array(N);
-  const logSigmaRatio = new Float64Array(N); // log(sigma / baseSigma), for the volume equation
-  const trendState = new Uint8Array(N);
+  const { sigma, logSigmaRatio, trendState, r, x, open, high, low, close, volume } = scratch;
+  const forcedVolIdx = o.volatilityForce === undefined ? -1 : VOL_REGIMES.indexOf(o.volatilityForce);
+  const logVolMultiplier = log(o.volatilityMultiplier);
   let volIdx = weightedIndex(rng, [0.25, 0.5, 0.25]);
   let trendIdx = weightedIndex(rng, [0.3, 0.4, 0.3]);
   let logH = 0.2 * rng.normal();
@@ -220,13 +237,9 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
       logH = 0.95 * logH + 0.08 * rng.normal();
     }
     trendState[i] = trendIdx;
-    let regime = VOL_REGIMES[volIdx];
-    let mult = 1;
-    if (i >= shiftFrom) {
-      regime = o.volatilityForce ?? regime;
-      mult = o.volatilityMultiplier;
-    }
-    logSigmaRatio[i] = LOG_VOLATILITY_MULTIPLIER[regime] + logH + log(mult);
+    const shifted = i >= shiftFrom;
+    const regimeIdx = shifted && forcedVolIdx >= 0 ? forcedVolIdx : volIdx;
+    logSigmaRatio[i] = LOG_VOLATILITY_MULTIPLIER[regimeIdx] + logH + (shifted ? logVolMultiplier : 0);
     sigma[i] = baseSigma * exp(logSigmaRatio[i]);
   }
   const naturalVolRegime = VOL_REGIMES[volIdx];
@@ -234,7 +247,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
 
   const quality = rng.next() ** 0.8;
   const template = buildTemplate(type, quality, rng);
-  const r = new Float64Array(N); // log returns, r[0] unused
+  r[0] = 0; // log returns; r[0] is unused
   const trendOptionSet = o.trendForce !== undefined || o.trendDrift !== undefined;
 
   // Before the pattern: random walk with regime drift, then a move into the pattern (usually the textbook one:
@@ -244,8 +257,7 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const priorStrength = rng.uniform(0.05, 0.2);
   const priorBars = min(start, rng.int(15, 40));
   for (let i = 1; i <= start; i++) {
-    const regimeDrift =
-      o.trendForce !== undefined && i >= shiftFrom ? 0 : TREND_REGIME_DRIFT[TREND_REGIMES[trendState[i]]];
+    const regimeDrift = o.trendForce !== undefined && i >= shiftFrom ? 0 : TREND_DRIFT[trendState[i]];
     const prior = i > start - priorBars ? priorSign * priorStrength : 0;
     r[i] = sigma[i] * (regimeDrift + prior + rng.normal());
   }
@@ -259,10 +271,10 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   }
   sigmaPattern /= patternBars;
   const height = rng.uniform(4.5, 9) * (patternBars / 40) ** 0.4 * sigmaPattern;
-  const shape = new Float64Array(patternBars);
+  const { shape, noise } = scratch;
   sampleTemplate(template, patternBars, shape);
   const noiseScale = 0.5 + 0.3 * (1 - quality);
-  const noise = new Float64Array(patternBars);
+  noise[0] = 0;
   for (let j = 1; j < patternBars; j++) {
     noise[j] = PATTERN_NOISE_AR * noise[j - 1] + noiseScale * sigma[start + j] * rng.normal();
   }
@@ -290,7 +302,6 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
     }
   }
 
-  const x = new Float64Array(N);
   x[0] = log(rng.uniform(5, 400));
   for (let i = 1; i < N; i++) {
     x[i] = x[i - 1] + r[i];
@@ -309,10 +320,6 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   }
 
   // Candles: opens gap a little from the previous close, wicks are half-normal excursions.
-  const open = new Float64Array(N);
-  const high = new Float64Array(N);
-  const low = new Float64Array(N);
-  const close = new Float64Array(N);
   let minLow = Infinity;
   for (let i = 0; i < N; i++) {
     const c = exp(x[i]);
@@ -339,7 +346,6 @@ function generate(rng: Prng, o: ResolvedOptions, patternId: string | undefined):
   const plantedSurge = rng.chance(0.5) ? rng.uniform(1.5, 3.2) : rng.uniform(0.6, 1.25);
   const logSurge = log(plantedSurge);
   const continuation = CONTINUATION_TYPES.has(type);
-  const volume = new Float64Array(N);
   let ar = 0.3 * rng.normal();
   for (let i = 0; i < N; i++) {
     ar = 0.8 * ar + 0.3 * rng.normal();

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+import { METRIC } from '@app/metrics';
+import type { OutcomeDto } from './outcome.dto';
+import { OutcomesRepository } from './outcomes.repository';
+import { ArmPerformance, performanceByArm } from './performance.util';
+
+@Injectable()
+export class OutcomesService {
+  constructor(
+    private readonly repository: OutcomesRepository,
+    @InjectMetric(METRIC.outcomesReceived) private readonly received: Counter<'matched'>,
+    @InjectMetric(METRIC.outcomeAccuracy) private readonly accuracy: Gauge<'arm'>,
+    @InjectMetric(METRIC.falsePositiveRate) private readonly fpr: Gauge<'arm'>,
+    @InjectMetric(METRIC.falseNegativeRate) private readonly fnr: Gauge<'arm'>,
+  ) {}
+
+  /** Stores outcomes; unknown pattern ids are accepted and counted (their prediction may arrive later). */
+  async record(outcomes: OutcomeDto[]): Promise<{ accepted: number; matched: number; unknown: number }> {
+    const accepted = new Set(outcomes.map((o) => o.pattern_id)).size;
+    const { matched } = await this.repository.upsert(outcomes);
+    this.received.inc({ matched: 'true' }, matched);
+    this.received.inc({ matched: 'false' }, accepted - matched);
+    return { accepted, matched, unknown: accepted - matched };
+  }
+
+  /** Performance over predictions made in [from, to), overall and per arm; also published as gauges. */
+  async performance(from: Date, to: Date): Promise<Record<'overall' | 'ml' | 'control', ArmPerformance>> {
+    const perf = performanceByArm(await this.repository.labelled(from, to));
+    for (const arm of ['ml', 'control'] as const) {
+      const p = perf[arm];
+      if (p.labelled > 0) {
+        this.accuracy.set({ arm }, p.accuracy ?? 0);
+        if (p.false_positive_rate !== null) {
+          this.fpr.set({ arm }, p.false_positive_rate);
+        }
+        if (p.false_negative_rate !== null) {
+          this.fnr.set({ arm }, p.false_negative_rate);
+        }
+      }
+    }
+    return perf;
+  }
+}
