@@ -240,9 +240,11 @@ export class InferenceService {
       cacheHit: it.cacheHit,
       invalidFeatures: r.fallback_reason === 'invalid_features' || !isFiniteVector(it.features),
     });
-    this.histograms.record(r.model_version, r.arm, it.features, r.confidence_ml);
+    // One timestamp for the histogram minute and the logged row, so the backfill rebuilds the same minutes.
+    const now = Date.now();
+    this.histograms.record(r.arm, it.features, r.confidence_ml, now);
     this.predictionLog.enqueue({
-      created_at: new Date(),
+      created_at: new Date(now),
       pattern_id: r.pattern_id,
       symbol: it.input.symbol,
       pattern_type: it.input.pattern_type,

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import type { Request } from 'express';
+import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { AdminActor } from '../auth/admin-actor.decorator';
 import { AdminGuard } from '../auth/admin.guard';
 import { ModelRegistry, RegistryStatus } from './model-registry.service';
 
@@ -28,12 +28,12 @@ export class ModelsController {
   @Post('reload')
   @HttpCode(200)
   @UseGuards(AdminGuard)
-  async reload(@Req() req: Request & { adminActor?: string }): Promise<RegistryStatus> {
+  async reload(@AdminActor() actor: string): Promise<RegistryStatus> {
     const before = this.registry.status();
     const after = await this.registry.reload();
     await this.audit
       .write({
-        actor: req.adminActor ?? 'admin',
+        actor,
         action: 'models.reload',
         outcome: 'applied',
         before: { slot: before.slot, model_version: before.model_version },

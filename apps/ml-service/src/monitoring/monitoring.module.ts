@@ -5,11 +5,12 @@ import { ModelModule } from '../inference/model.module';
 import { FallbackHealth } from './fallback.health';
 import { FeatureHistogramRepository } from './feature-histogram.repository';
 import { FeatureHistogramService } from './feature-histogram.service';
+import { HistogramWindowRepository } from './histogram-window.repository';
 import { ServingStatsService } from './serving-stats.service';
 
 @Module({
   imports: [TerminusModule, MetricsModule, ModelModule],
-  providers: [ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, FallbackHealth],
-  exports: [ServingStatsService, FeatureHistogramService, FallbackHealth],
+  providers: [ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
+  exports: [ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
 })
 export class MonitoringModule {}
