@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Writable } from 'node:stream';
+import { Clock } from '@app/common';
 import { AppConfig, EnvDto, loadConfig } from '@app/config';
 import { AppModule } from '@app/ml-service/app.module';
 import { configureApp } from '@app/ml-service/bootstrap';
@@ -40,6 +41,8 @@ export interface BootOptions {
   db?: TestDatabase;
   /** Replace the ONNX runtime seam, to simulate failures a real runtime can't be made to have. */
   runtime?: OnnxRuntime;
+  /** Replace the clock (e.g. a ManualClock) to place traffic in chosen minutes. */
+  clock?: Clock;
 }
 
 /**
@@ -51,11 +54,20 @@ export async function bootTestApp(
   options: BootOptions = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const config = loadConfig({}, { LOG_LEVEL: 'info', PREDICTION_LOG_FLUSH_MS: 50, ...overrides, DATABASE_URL: db.url });
+  const config = loadConfig({}, {
+    LOG_LEVEL: 'info',
+    PREDICTION_LOG_FLUSH_MS: 50,
+    DRIFT_SCHEDULE_ENABLED: false,
+    ...overrides,
+    DATABASE_URL: db.url,
+  });
   const sink = new LogSink();
   let builder = Test.createTestingModule({ imports: [AppModule.forConfig(config, sink)] });
   if (options.runtime) {
     builder = builder.overrideProvider(OnnxRuntime).useValue(options.runtime);
+  }
+  if (options.clock) {
+    builder = builder.overrideProvider(Clock).useValue(options.clock);
   }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });

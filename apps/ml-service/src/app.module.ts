@@ -1,10 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type pino from 'pino';
+import { CommonModule } from '@app/common';
 import { AppConfig, AppConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { MetricsModule } from '@app/metrics';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
+import { BaselineModule } from './baseline/baseline.module';
+import { DriftModule } from './drift/drift.module';
+import { OutcomesModule } from './outcomes/outcomes.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -20,8 +26,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forConfig(config),
+        CommonModule,
         LoggerModule.forRoot(loggingParams(config, logDestination)),
         DatabaseModule,
+        ScheduleModule.forRoot(),
         MetricsModule,
         AuditModule,
         RolloutModule,
@@ -29,6 +37,10 @@ export class AppModule {
         MonitoringModule,
         InferenceModule,
         HealthModule,
+        OutcomesModule,
+        AlertsModule,
+        BaselineModule,
+        DriftModule,
       ],
     };
   }

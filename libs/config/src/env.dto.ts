@@ -94,6 +94,11 @@ export class EnvDto {
   @Transform(toNum) @IsInt() @Min(10) PREDICTION_LOG_FLUSH_MS = 250;
 
   @IsString() @MinLength(9) DRIFT_CRON = '0 */15 * * * *';
+  /** Scheduled drift runs on this replica (the advisory lock still makes one replica run each tick). */
+  @Transform(toBool) @IsBoolean() DRIFT_SCHEDULE_ENABLED = true;
+  /** PERFORMANCE_DEGRADED: labelled AUC or accuracy this far below the baseline's, with at least this many labels. */
+  @Transform(toNum) @IsNumber() @Min(0) @Max(1) PERFORMANCE_DEGRADATION_MARGIN = 0.05;
+  @Transform(toNum) @IsInt() @Min(1) PERFORMANCE_MIN_LABELLED = 200;
   @Transform(toNum) @IsNumber() @Min(0.0167) DRIFT_WINDOW_HOURS = 24;
   @Transform(toNum) @IsInt() @Min(1) DRIFT_MIN_SAMPLES = 500;
   @Transform(toNum) @IsNumber() @Min(0) DRIFT_PSI_THRESHOLD = 0.3;

@@ -27,3 +27,18 @@ export const SUCCESS_CRITERIA = {
   cache_hit_rate_above: { value: 0.8, hours: 24 },
   no_critical_alerts_hours: { value: 0, hours: 72 },
 } as const;
+
+/** Data-quality findings (DATA_QUALITY_ISSUE): rates above these in a drift window raise a WARNING. */
+export const DATA_QUALITY_THRESHOLDS = {
+  /** Share of a feature's values that are NaN/±Infinity (and at least twice the baseline's share). */
+  non_finite_rate: 0.01,
+  /** Share of a feature's values outside the baseline's observed range. */
+  out_of_range_share: 0.05,
+  /** Share of scoring requests refused as invalid (400/413/422). */
+  invalid_request_rate: 0.05,
+} as const;
+
+/** How long raw metric snapshots are kept (plan: "Performance Metrics: 30 days raw"). */
+export const METRIC_SNAPSHOT_RETENTION_DAYS = 30;
+/** Per-minute feature histograms are kept this long; drift windows and baselines read them. */
+export const HISTOGRAM_RETENTION_DAYS = 90;

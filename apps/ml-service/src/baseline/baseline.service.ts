@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { DomainException, ErrorCode } from '@app/common';
+import { Clock, DomainException, ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '@app/features';
 import { coarseGroupStarts, histogramMoments, addCounts } from '../drift/drift-statistics.util';
@@ -82,6 +82,7 @@ export function referenceFrom(edges: number[], counts: number[], exact?: Partial
 export class BaselineService {
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly registry: ModelRegistry,
     private readonly histograms: FeatureHistogramService,
     private readonly windows: HistogramWindowRepository,
@@ -141,7 +142,7 @@ export class BaselineService {
   }
 
   private async fromRecent(req: BaselineRequestDto, binning: HistogramBinning): Promise<Partial<BaselineEntity>> {
-    const to = req.to ? new Date(req.to) : new Date();
+    const to = req.to ? new Date(req.to) : new Date(this.clock.now());
     const from = req.from ? new Date(req.from) : new Date(to.getTime() - (req.window_hours ?? this.config.DRIFT_WINDOW_HOURS) * 3_600_000);
     if (!(from < to)) {
       throw new DomainException(ErrorCode.VALIDATION_FAILED, ['from must be before to']);

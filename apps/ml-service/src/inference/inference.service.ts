@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { performance } from 'node:perf_hooks';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { Clock } from '@app/common';
 import { AppConfig } from '@app/config';
 import {
   buildFeatures,
@@ -51,6 +52,7 @@ export class InferenceService {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly registry: ModelRegistry,
     private readonly cache: ScoreCache,
     private readonly rollout: RolloutService,
@@ -241,7 +243,7 @@ export class InferenceService {
       invalidFeatures: r.fallback_reason === 'invalid_features' || !isFiniteVector(it.features),
     });
     // One timestamp for the histogram minute and the logged row, so the backfill rebuilds the same minutes.
-    const now = Date.now();
+    const now = this.clock.now();
     this.histograms.record(r.arm, it.features, r.confidence_ml, now);
     this.predictionLog.enqueue({
       created_at: new Date(now),

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import { Clock } from '@app/common';
 import { AppConfig } from '@app/config';
 import { METRIC } from '@app/metrics';
 import { ModelRegistry } from '../inference/model-registry.service';
@@ -38,6 +39,7 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
 
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly registry: ModelRegistry,
     private readonly repository: FeatureHistogramRepository,
     @InjectMetric(METRIC.histogramFlushDropped) private readonly dropped: Counter,
@@ -79,7 +81,7 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
    * On failure the rows stay pending, up to the bound.
    */
   flush(includeCurrent: boolean): Promise<void> {
-    const nowMinute = Math.floor(Date.now() / 60_000);
+    const nowMinute = Math.floor(this.clock.now() / 60_000);
     for (const [key, b] of this.buckets) {
       if (includeCurrent || b.minute < nowMinute) {
         this.buckets.delete(key);

@@ -55,6 +55,17 @@ export class HistogramBinning {
     return new HistogramBinning(card.model_version, edges);
   }
 
+  /** The binning a baseline was captured with (its model's edges), to read or rebuild counts in the same bins. */
+  static fromReference(ref: {
+    model_version: string | null;
+    features: Record<string, { edges: number[] }>;
+    prediction: { edges: number[] } | null;
+  }): HistogramBinning {
+    const edges = FEATURE_NAMES.map((name) => ref.features[name].edges);
+    edges.push(ref.prediction?.edges ?? DEFAULT_PREDICTION_EDGES);
+    return new HistogramBinning(ref.model_version ?? 'unknown', edges);
+  }
+
   /** Adds one request: one slot per feature, and the confidence when the model answered. */
   add(counts: Uint32Array, features: ArrayLike<number>, confidence: number | null): void {
     const n = FEATURE_NAMES.length;

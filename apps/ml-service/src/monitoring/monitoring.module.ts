@@ -6,11 +6,15 @@ import { FallbackHealth } from './fallback.health';
 import { FeatureHistogramRepository } from './feature-histogram.repository';
 import { FeatureHistogramService } from './feature-histogram.service';
 import { HistogramWindowRepository } from './histogram-window.repository';
+import { MetricSnapshotService } from './metric-snapshot.service';
+import { MetricsHistoryService } from './metrics-history.service';
+import { MetricsController } from './metrics.controller';
 import { ServingStatsService } from './serving-stats.service';
 
 @Module({
   imports: [TerminusModule, MetricsModule, ModelModule],
-  providers: [ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
-  exports: [ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
+  controllers: [MetricsController],
+  providers: [MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
+  exports: [MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
 })
 export class MonitoringModule {}
