@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { PatternInput, validatePatternInput } from '@app/features';
 import { PatternInputPipe } from './pattern-input.pipe';
-import { BatchRequestDto, parseIncludeFeatures } from './confidence-request.dto';
+import { BatchEnvelopePipe, BatchRequest, parseIncludeFeatures } from './confidence-request.dto';
 import { InferenceService } from './inference.service';
 import type { ConfidenceResult } from './inference.types';
 
@@ -29,7 +29,7 @@ export class ConfidenceController {
   @Post('batch')
   @HttpCode(200)
   async batch(
-    @Body() body: BatchRequestDto,
+    @Body(BatchEnvelopePipe) body: BatchRequest,
     @Query('include_features') includeFeatures?: string,
   ): Promise<{ results: Array<ConfidenceResult | BatchItemError> }> {
     const checked = body.items.map((item) => validatePatternInput(item));
