@@ -3,8 +3,11 @@ export class UsageError extends Error {}
 
 export type ParsedArgs = Map<string, string[]>;
 
-/** `--name v1 v2 --flag --k=v` → Map(name → [v1, v2], flag → [], k → [v]). Positional arguments are refused. */
-export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs {
+/**
+ * `--name v1 v2 --flag --k=v` → Map(name → [v1, v2], flag → [], k → [v]). Positional arguments are refused,
+ * and so is a value after one of `flags` (otherwise `--quiet junk` would swallow the junk silently).
+ */
+export function parseArgs(argv: string[], known: readonly string[], flags: readonly string[] = []): ParsedArgs {
   const out: ParsedArgs = new Map();
   let current: string | null = null;
   for (const token of argv) {
@@ -16,8 +19,11 @@ export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs 
       if (out.has(name)) {
         throw new UsageError(`--${name} given twice`);
       }
+      if (flags.includes(name) && inline !== undefined) {
+        throw new UsageError(`--${name} takes no value, got "${inline}"`);
+      }
       out.set(name, inline !== undefined ? [inline] : []);
-      current = inline !== undefined ? null : name;
+      current = inline !== undefined || flags.includes(name) ? null : name;
     } else if (current) {
       out.get(current)!.push(token);
     } else {

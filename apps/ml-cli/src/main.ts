@@ -1,4 +1,4 @@
-import { DatasetFileError } from '@app/training/pipeline';
+import { DatasetFileError, TrainingDataError } from '@app/training/pipeline';
 import { UsageError } from './cli-args';
 import { TRAIN_USAGE, trainCommand } from './commands/train.command';
 
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     await command.run(rest, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof DatasetFileError) {
+    if (err instanceof UsageError || err instanceof DatasetFileError || err instanceof TrainingDataError) {
       process.stderr.write(`error: ${err.message}\n\nusage: ${command.usage}\n`);
       return 2;
     }

@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionLogModule } from './prediction-log/prediction-log.module';
+import { ReadinessModule } from './rollout/readiness.module';
 import { RolloutModule } from './rollout/rollout.module';
 import { loggingParams } from './logging.config';
 
@@ -41,6 +42,7 @@ export class AppModule {
         AlertsModule,
         BaselineModule,
         DriftModule,
+        ReadinessModule,
       ],
     };
   }

@@ -1,8 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MODEL_TYPES, ModelType } from '@app/training';
 import {
   bestCandidate,
   generateSyntheticRows,
+  MIN_TRAINING_ROWS,
   promoteIfBetter,
   RawRows,
   readDatasetFile,
@@ -52,7 +54,10 @@ interface TrainArgs {
 
 /** Validates every argument before anything is generated or written. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const args = parseArgs(argv, OPTIONS);
+  const args = parseArgs(argv, OPTIONS, ['quiet']);
+  if (args.has('data') && args.has('rows')) {
+    throw new UsageError('--rows sizes generated data; with --data the file decides the rows, so give one or the other');
+  }
   const names = args.get('models') ?? ['random_forest', 'logistic'];
   if (names.length === 0) {
     throw new UsageError(`--models needs at least one of ${Object.keys(MODEL_ALIASES).join(', ')}`);
@@ -64,12 +69,16 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     }
     return m;
   });
+  const out = resolve(stringOption(args, 'out', 'models/phase5')!);
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new UsageError(`--out ${out} exists and is not a directory`);
+  }
   return {
     models: [...new Set(models)],
-    rows: intOption(args, 'rows', 100_000, 200, 5_000_000),
+    rows: intOption(args, 'rows', 100_000, MIN_TRAINING_ROWS, 5_000_000),
     seed: intOption(args, 'seed', 42, 0, 2 ** 31 - 1),
     data: stringOption(args, 'data'),
-    out: resolve(stringOption(args, 'out', 'models/phase5')!),
+    out,
     holdout: numberOption(args, 'holdout', 0.25, 0.05, 0.5),
     trees: intOption(args, 'trees', 100, 1, 2000),
     depth: intOption(args, 'depth', 12, 1, 40),

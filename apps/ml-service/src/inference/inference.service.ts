@@ -108,7 +108,8 @@ export class InferenceService {
     }
 
     const latencyMs = performance.now() - started;
-    return items.map((it) => this.finish(it, model, latencyMs, includeFeatures));
+    // Latency is observed once per scoring call: a batch is one call, not N slow ones.
+    return items.map((it, i) => this.finish(it, model, latencyMs, includeFeatures, i === 0));
   }
 
   private prepare(input: PatternInput, enabled: boolean, percent: number, model: LoadedModel | null): Item {
@@ -190,7 +191,13 @@ export class InferenceService {
     }
   }
 
-  private finish(it: Item, model: LoadedModel | null, latencyMs: number, includeFeatures: boolean): ConfidenceResult {
+  private finish(
+    it: Item,
+    model: LoadedModel | null,
+    latencyMs: number,
+    includeFeatures: boolean,
+    observeLatency: boolean,
+  ): ConfidenceResult {
     const rule = it.input.rule_confidence;
     const answered = it.reason === null && it.ml !== null;
     const source: AnswerSource = answered ? 'ml_blended' : 'rule_fallback';
@@ -217,12 +224,14 @@ export class InferenceService {
     if (includeFeatures) {
       result.features = featuresToRecord(it.features);
     }
-    this.observe(it, result);
+    this.observe(it, result, observeLatency);
     return result;
   }
 
-  private observe(it: Item, r: ConfidenceResult): void {
-    this.duration.observe(r.inference_latency_ms / 1000);
+  private observe(it: Item, r: ConfidenceResult, observeLatency: boolean): void {
+    if (observeLatency) {
+      this.duration.observe(r.inference_latency_ms / 1000);
+    }
     this.predictions.inc({ source: r.source, arm: r.arm, model_version: r.model_version ?? 'none' });
     if (r.fallback_reason) {
       this.fallbacks.inc({ reason: r.fallback_reason });
@@ -237,7 +246,7 @@ export class InferenceService {
       arm: r.arm,
       eligible: r.arm === 'ml',
       fallbackReason: r.fallback_reason,
-      latencyMs: r.inference_latency_ms,
+      latencyMs: observeLatency ? r.inference_latency_ms : null,
       cacheLookup: it.cacheLookup,
       cacheHit: it.cacheHit,
       invalidFeatures: r.fallback_reason === 'invalid_features' || !isFiniteVector(it.features),

@@ -9,12 +9,13 @@ import { HistogramWindowRepository } from './histogram-window.repository';
 import { MetricSnapshotService } from './metric-snapshot.service';
 import { MetricsHistoryService } from './metrics-history.service';
 import { MetricsController } from './metrics.controller';
+import { RetentionJob } from './retention.job';
 import { ServingStatsService } from './serving-stats.service';
 
 @Module({
   imports: [TerminusModule, MetricsModule, ModelModule],
   controllers: [MetricsController],
-  providers: [MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
-  exports: [MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
+  providers: [RetentionJob, MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
+  exports: [RetentionJob, MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
 })
 export class MonitoringModule {}

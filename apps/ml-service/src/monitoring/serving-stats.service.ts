@@ -7,7 +7,8 @@ export interface ScoredEvent {
   arm: 'ml' | 'control';
   eligible: boolean;
   fallbackReason: string | null;
-  latencyMs: number;
+  /** Null for the 2nd..Nth item of a batch: latency is one observation per scoring call. */
+  latencyMs: number | null;
   cacheLookup: boolean;
   cacheHit: boolean;
   invalidFeatures: boolean;
@@ -50,7 +51,9 @@ export class ServingStatsService {
       if (e.invalidFeatures) {
         c.invalidFeatures++;
       }
-      c.latency.record(e.latencyMs);
+      if (e.latencyMs !== null) {
+        c.latency.record(e.latencyMs);
+      }
     }
   }
 

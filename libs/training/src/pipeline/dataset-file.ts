@@ -21,7 +21,9 @@ function parseLabel(value: unknown, where: string): number {
 function finiteNumber(value: unknown, where: string): number {
   const v = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new DatasetFileError(`${where}: expected a finite number, got ${JSON.stringify(value)}`);
+    // JSON.stringify would print Infinity (e.g. a 1e400 literal) as null.
+    const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+    throw new DatasetFileError(`${where}: expected a finite number, got ${shown}`);
   }
   return v;
 }
@@ -34,16 +36,23 @@ function finiteNumber(value: unknown, where: string): number {
 export function readDatasetFile(path: string): RawRows {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     throw new DatasetFileError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  // Blank lines are skipped but keep their numbers, so an error names the line an editor shows.
+  const lines: NumberedLine[] = text
+    .split(/\r?\n/)
+    .map((content, i) => ({ text: content, number: i + 1 }))
+    .filter((l) => l.text.trim() !== '');
   if (lines.length === 0) {
     throw new DatasetFileError(`${path} is empty`);
   }
   const ext = extname(path).toLowerCase();
   const rows = ext === '.csv' ? parseCsv(lines, path) : parseJsonl(lines, path);
+  if (rows.length === 0) {
+    throw new DatasetFileError(`${path} has a header but no data rows`);
+  }
   const X = new Float64Array(rows.length * FEATURE_COUNT);
   const y = new Uint8Array(rows.length);
   rows.forEach(([features, label], i) => {
@@ -56,15 +65,24 @@ export function readDatasetFile(path: string): RawRows {
   return { X, y, n: rows.length, source: path };
 }
 
-function parseJsonl(lines: string[], path: string): Array<[number[], number]> {
-  return lines.map((line, i) => {
-    const where = `${path}:${i + 1}`;
-    let obj: Record<string, unknown>;
+interface NumberedLine {
+  text: string;
+  number: number;
+}
+
+function parseJsonl(lines: NumberedLine[], path: string): Array<[number[], number]> {
+  return lines.map((line) => {
+    const where = `${path}:${line.number}`;
+    let parsed: unknown;
     try {
-      obj = JSON.parse(line) as Record<string, unknown>;
+      parsed = JSON.parse(line.text);
     } catch {
       throw new DatasetFileError(`${where}: not valid JSON`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new DatasetFileError(`${where}: expected a JSON object {"features": [...], "label": 0|1}`);
+    }
+    const obj = parsed as Record<string, unknown>;
     const labelKey = LABEL_KEYS.find((k) => k in obj);
     if (!labelKey) {
       throw new DatasetFileError(`${where}: no label (one of ${LABEL_KEYS.join(', ')})`);
@@ -93,22 +111,22 @@ function parseJsonl(lines: string[], path: string): Array<[number[], number]> {
   });
 }
 
-function parseCsv(lines: string[], path: string): Array<[number[], number]> {
-  const header = lines[0].split(',').map((h) => h.trim());
+function parseCsv(lines: NumberedLine[], path: string): Array<[number[], number]> {
+  const header = lines[0].text.split(',').map((h) => h.trim());
   const labelCol = header.findIndex((h) => LABEL_KEYS.includes(h));
   if (labelCol < 0) {
-    throw new DatasetFileError(`${path}:1: header has no label column (${LABEL_KEYS.join(', ')})`);
+    throw new DatasetFileError(`${path}:${lines[0].number}: header has no label column (${LABEL_KEYS.join(', ')})`);
   }
   const cols = FEATURE_NAMES.map((name) => {
     const c = header.indexOf(name);
     if (c < 0) {
-      throw new DatasetFileError(`${path}:1: header lacks feature ${name}`);
+      throw new DatasetFileError(`${path}:${lines[0].number}: header lacks feature ${name}`);
     }
     return c;
   });
-  return lines.slice(1).map((line, i) => {
-    const where = `${path}:${i + 2}`;
-    const cells = line.split(',');
+  return lines.slice(1).map((line) => {
+    const where = `${path}:${line.number}`;
+    const cells = line.text.split(',');
     if (cells.length !== header.length) {
       throw new DatasetFileError(`${where}: ${cells.length} cells, header has ${header.length}`);
     }

@@ -34,24 +34,42 @@ export function writeModelDir(dir: string, candidate: Pick<Candidate, 'onnx' | '
   }
 }
 
+/** What is in champion/: nothing, something broken, a valid model this trainer cannot score, or a scored model. */
+export type ChampionInspection =
+  | { status: 'missing' }
+  | { status: 'unusable'; reason: string }
+  | { status: 'unscorable'; card: ModelCard; reason: string }
+  | { status: 'scored'; score: ChampionScore };
+
 /**
  * Scores the current champion on the same holdout with onnxruntime (its card's declared output).
- * Null when there is no usable champion: missing, corrupt, or another feature schema.
+ * A champion with another feature schema, a sha256 mismatch or an unloadable graph is `unusable`; a valid
+ * scikit-learn ZipMap model (which the service loads after a graph rewrite) is `unscorable` here.
  */
-export async function scoreChampion(outDir: string, holdout: Dataset): Promise<ChampionScore | null> {
+export async function inspectChampion(outDir: string, holdout: Dataset): Promise<ChampionInspection> {
   const dir = join(outDir, 'champion');
   if (!existsSync(join(dir, 'model_card.json')) || !existsSync(join(dir, 'model.onnx'))) {
-    return null;
+    return { status: 'missing' };
   }
   try {
     const card = JSON.parse(readFileSync(join(dir, 'model_card.json'), 'utf8')) as ModelCard;
     const bytes = readFileSync(join(dir, 'model.onnx'));
     const sameSchema =
       card.feature_schema_version === FEATURE_SCHEMA_VERSION &&
+      Array.isArray(card.feature_names) &&
       card.feature_names.length === FEATURE_NAMES.length &&
       card.feature_names.every((n, i) => n === FEATURE_NAMES[i]);
-    if (!sameSchema || sha256Hex(bytes) !== card.sha256 || card.output.kind !== 'probability_tensor') {
-      return null;
+    if (!sameSchema) {
+      return { status: 'unusable', reason: 'its card declares another feature schema' };
+    }
+    if (sha256Hex(bytes) !== card.sha256) {
+      return { status: 'unusable', reason: 'model.onnx does not match the sha256 of its card' };
+    }
+    if (card.output?.kind === 'zipmap') {
+      return { status: 'unscorable', card, reason: 'its card declares a scikit-learn ZipMap output' };
+    }
+    if (card.output?.kind !== 'probability_tensor') {
+      return { status: 'unusable', reason: 'its card declares no known output kind' };
     }
     const session = await ort.InferenceSession.create(bytes);
     try {
@@ -63,13 +81,19 @@ export async function scoreChampion(outDir: string, holdout: Dataset): Promise<C
       for (let i = 0; i < holdout.n; i++) {
         p[i] = data[i * cols + card.output.positive_class_index];
       }
-      return { card, metrics: evaluateBinary(holdout.y, p) };
+      return { status: 'scored', score: { card, metrics: evaluateBinary(holdout.y, p) } };
     } finally {
       await session.release();
     }
-  } catch {
-    return null;
+  } catch (err) {
+    return { status: 'unusable', reason: `it cannot be read or run: ${(err as Error).message}` };
   }
+}
+
+/** The current champion's metrics on `holdout`, or null when there is none this trainer can score. */
+export async function scoreChampion(outDir: string, holdout: Dataset): Promise<ChampionScore | null> {
+  const inspection = await inspectChampion(outDir, holdout);
+  return inspection.status === 'scored' ? inspection.score : null;
 }
 
 /**
@@ -77,7 +101,16 @@ export async function scoreChampion(outDir: string, holdout: Dataset): Promise<C
  * same holdout; otherwise changes nothing. New files are complete before any rename.
  */
 export async function promoteIfBetter(outDir: string, best: Candidate, holdout: Dataset): Promise<PromotionDecision> {
-  const champion = await scoreChampion(outDir, holdout);
+  const inspection = await inspectChampion(outDir, holdout);
+  if (inspection.status === 'unscorable') {
+    // The service loads it, so displacing it without a comparison could replace a better model.
+    return {
+      promoted: false,
+      champion: null,
+      reason: `current champion ${inspection.card.model_version} cannot be scored by the trainer (${inspection.reason}), so it is not replaced without a comparison; move it to backup/ by hand to install ${best.card.model_version} from candidates/`,
+    };
+  }
+  const champion = inspection.status === 'scored' ? inspection.score : null;
   if (champion && !isBetter(best.metrics, champion.metrics)) {
     return {
       promoted: false,
@@ -107,6 +140,8 @@ export async function promoteIfBetter(outDir: string, best: Candidate, holdout: 
     champion,
     reason: champion
       ? `${best.card.model_version} (AUC ${best.metrics.auc.toFixed(4)}) beats ${champion.card.model_version} (AUC ${champion.metrics.auc.toFixed(4)}); previous champion moved to backup/`
-      : `no usable champion in ${championDir}; ${best.card.model_version} becomes champion`,
+      : inspection.status === 'unusable'
+        ? `champion in ${championDir} is unusable (${inspection.reason}) and was moved aside; ${best.card.model_version} becomes champion`
+        : `no champion in ${championDir}; ${best.card.model_version} becomes champion`,
   };
 }

@@ -12,6 +12,12 @@ import type { RawRows } from './synthetic-dataset';
 export const LABEL_DEFINITION =
   'outcome = 1 when the price reaches target_price before stop_price within the horizon after detection';
 
+/** Fewest usable rows (after non-finite rows are dropped) the pipeline trains on. */
+export const MIN_TRAINING_ROWS = 200;
+
+/** Data the pipeline cannot train or evaluate on (too few rows, a split without both classes). */
+export class TrainingDataError extends Error {}
+
 export interface TrainPipelineOptions {
   models: ModelType[];
   seed: number;
@@ -51,7 +57,24 @@ function modelVersion(type: ModelType, seed: number, onnx: Uint8Array): string {
  */
 export function trainCandidates(raw: RawRows, options: TrainPipelineOptions): TrainingRun {
   const { dataset, droppedNonFinite } = createDatasetFromMatrix(raw.X, raw.y, raw.n, 52);
+  if (dataset.n < MIN_TRAINING_ROWS) {
+    throw new TrainingDataError(
+      `${raw.source}: ${dataset.n} usable rows (${droppedNonFinite} dropped as non-finite), need at least ${MIN_TRAINING_ROWS}`,
+    );
+  }
   const { train, holdout } = splitDataset(dataset, { holdoutFraction: options.holdoutFraction, seed: options.seed });
+  // A split without both classes gives a NaN AUC and a model that cannot be compared: refuse it up front.
+  for (const [name, part] of [
+    ['training', train],
+    ['holdout', holdout],
+  ] as const) {
+    const positives = part.y.reduce((sum, v) => sum + v, 0);
+    if (positives === 0 || positives === part.n) {
+      throw new TrainingDataError(
+        `${raw.source}: the ${name} split (${part.n} rows) has only label ${positives === 0 ? 0 : 1}; both classes are needed`,
+      );
+    }
+  }
   const rule = evaluateBinary(holdout.y, holdout.ruleConfidence);
   const candidates = options.models.map((modelType): Candidate => {
     const started = performance.now();

@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# Pattern-confidence ML service. Two stages: build (dev dependencies, nest build) and runtime
+# (production dependencies, compiled dist/ with the migrations, the shipped models), non-root.
+#   docker build -t pattern-confidence-ml .
+#   docker run -p 8000:8000 -e DATABASE_URL=postgres://... pattern-confidence-ml
+
+FROM node:20-slim AS build
+WORKDIR /app
+# .npmrc first: onnxruntime-node-install=skip stops its install script from downloading GPU
+# binaries (the CPU ones ship inside the npm package).
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY migrations ./migrations
+RUN npm run build
+
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=8000
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Production dependencies only; onnxruntime-node's macOS and Windows binaries are dropped (~110 MB).
+RUN npm ci --omit=dev --no-audit --no-fund \
+    && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
+    && npm cache clean --force
+# dist/apps/ml-service holds the service, the libraries and the compiled migrations (run at boot).
+COPY --from=build /app/dist/apps/ml-service ./dist/apps/ml-service
+COPY models ./models
+# Only used when DATABASE_URL is unset (embedded PGlite); the rest of the filesystem can be read-only.
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
+# The image's "node" user, by number so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 8000
+# No curl in the slim image: Node asks /health/live (process and event loop answer).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "require('http').get('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/live',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+CMD ["node", "dist/apps/ml-service/apps/ml-service/src/main.js"]

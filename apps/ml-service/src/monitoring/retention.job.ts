@@ -1,0 +1,98 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '@app/common';
+import { AppConfig, HISTOGRAM_RETENTION_DAYS, METRIC_SNAPSHOT_RETENTION_DAYS } from '@app/config';
+
+const RETENTION_LOCK_KEY = 5_120_002;
+const BATCH = 10_000;
+const DAY = 86_400_000;
+const INTERVAL_MS = 3_600_000;
+
+/** Tables with a time column and how long their rows live. */
+interface RetentionTarget {
+  table: 'ml_predictions' | 'ml_feature_histograms' | 'ml_metric_snapshots';
+  column: 'created_at' | 'minute';
+  key: string;
+  days: number;
+}
+
+/**
+ * Hourly retention without a long full-table DELETE: rows past their age go in batches of 10,000
+ * chosen through the time index, each batch its own short statement, so locks and WAL stay small
+ * and traffic keeps flowing. One replica at a time (advisory lock).
+ */
+@Injectable()
+export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RetentionJob.name);
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.DRIFT_SCHEDULE_ENABLED) {
+      this.timer = setInterval(() => void this.run().catch(() => undefined), INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+  }
+
+  targets(): RetentionTarget[] {
+    return [
+      { table: 'ml_predictions', column: 'created_at', key: 'id', days: this.config.ML_PREDICTION_RETENTION_DAYS },
+      { table: 'ml_feature_histograms', column: 'minute', key: 'ctid', days: HISTOGRAM_RETENTION_DAYS },
+      { table: 'ml_metric_snapshots', column: 'minute', key: 'id', days: METRIC_SNAPSHOT_RETENTION_DAYS },
+    ];
+  }
+
+  /** Deletes expired rows of every table; returns how many per table (null when another replica holds the lock). */
+  async run(): Promise<Record<string, number> | null> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as Array<{
+        locked: boolean;
+      }>;
+      if (!locked) {
+        return null;
+      }
+      try {
+        const deleted: Record<string, number> = {};
+        for (const t of this.targets()) {
+          const cutoff = new Date(this.clock.now() - t.days * DAY).toISOString();
+          let total = 0;
+          for (;;) {
+            const result = (await runner.query(
+              `DELETE FROM ${t.table} WHERE ${t.key} IN (
+                 SELECT ${t.key} FROM ${t.table} WHERE ${t.column} < $1 ORDER BY ${t.column} LIMIT ${BATCH})`,
+              [cutoff],
+            )) as [unknown[], number];
+            const n = Number(result[1] ?? 0);
+            total += n;
+            if (n < BATCH) {
+              break;
+            }
+          }
+          deleted[t.table] = total;
+        }
+        if (Object.values(deleted).some((n) => n > 0)) {
+          this.logger.log({ event: 'retention', deleted }, 'expired rows deleted');
+        }
+        return deleted;
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
