@@ -1,9 +1,11 @@
 import { DatasetFileError, TrainingDataError } from '@app/training/pipeline';
 import { UsageError } from './cli-args';
+import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.command';
 import { TRAIN_USAGE, trainCommand } from './commands/train.command';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[], out: (l: string) => void) => Promise<void> }> = {
   train: { usage: TRAIN_USAGE, run: trainCommand },
+  simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
 };
 
 function usage(): string {
