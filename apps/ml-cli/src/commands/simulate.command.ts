@@ -8,7 +8,7 @@ const OPTIONS = ['count', 'seed', 'volume-multiplier', 'volatility', 'trend', 'r
 
 /** `simulate`: valid confidence requests from the seeded market; one JSON object, or JSON lines when --count > 1. */
 export function simulateCommand(argv: string[], out: (line: string) => void): Promise<void> {
-  const args = parseArgs(argv, OPTIONS);
+  const args = parseArgs(argv, OPTIONS, ['with-outcome']);
   const count = intOption(args, 'count', 1, 1, 1_000_000);
   const seed = intOption(args, 'seed', 1, 0, 2 ** 31 - 1);
   const volatility = stringOption(args, 'volatility');

@@ -56,7 +56,9 @@ interface TrainArgs {
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const args = parseArgs(argv, OPTIONS, ['quiet']);
   if (args.has('data') && args.has('rows')) {
-    throw new UsageError('--rows sizes generated data; with --data the file decides the rows, so give one or the other');
+    throw new UsageError(
+      '--rows sizes generated data; with --data the file decides the rows, so give one or the other',
+    );
   }
   const names = args.get('models') ?? ['random_forest', 'logistic'];
   if (names.length === 0) {
