@@ -116,3 +116,28 @@ describe('cache tiers', () => {
     }
   });
 });
+
+describe('a row the database refuses', () => {
+  it('is dropped and counted alone; the rest of its batch is written and the queue keeps moving', async () => {
+    const t = await bootTestApp({ ENABLE_PHASE5_ML: false, PREDICTION_LOG_FLUSH_MS: 200 });
+    try {
+      // A real refusal by Postgres (check_violation, SQLSTATE 23514), as a corrupt value would be.
+      await withClient(t.db.url, (c) =>
+        c.query(`ALTER TABLE ml_predictions ADD CONSTRAINT no_poison CHECK (pattern_id <> 'poison')`),
+      );
+      // prom-client's registry is per process: compare with the value before (other tests drop rows too).
+      const droppedBefore = metricValue((await request(t.url).get('/metrics')).text, 'ml_prediction_log_dropped_total');
+      const items = patterns(20, 75, 'batchmate');
+      items[7] = { ...items[7], pattern_id: 'poison' };
+      await request(t.url).post('/api/ml/confidence/batch').send({ items }).expect(200);
+      await eventually(async () => (await countRows(t.db.url, 'batchmate-%')) === 19, 10_000);
+      const later = patterns(5, 76, 'later');
+      await request(t.url).post('/api/ml/confidence/batch').send({ items: later }).expect(200);
+      await eventually(async () => (await countRows(t.db.url, 'later-%')) === 5, 10_000);
+      const metrics = await request(t.url).get('/metrics');
+      expect(metricValue(metrics.text, 'ml_prediction_log_dropped_total') - droppedBefore).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import express from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type pino from 'pino';
 import type { Counter, Histogram } from 'prom-client';
@@ -13,6 +14,7 @@ import { METRIC } from '@app/metrics';
 import { AppModule } from './app.module';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
 import { ServingStatsService } from './monitoring/serving-stats.service';
+import { requireJsonBody } from './content-type.middleware';
 import { allowedMethodsLookup } from './route-methods.util';
 
 /** Largest batch body: 1,000 items of ~200 candles. Single requests keep BODY_LIMIT. */
@@ -42,6 +44,8 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
       app.get(ServingStatsService),
     ),
   );
+  app.use(helmet());
+  app.use(requireJsonBody);
   app.use('/api/ml/confidence/batch', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   app.useGlobalPipes(

@@ -103,6 +103,9 @@ export class EnvDto {
   @Transform(toNum) @IsInt() @Min(1) DRIFT_MIN_SAMPLES = 500;
   @Transform(toNum) @IsNumber() @Min(0) DRIFT_PSI_THRESHOLD = 0.3;
 
+  /** Requests per minute and client to the admin endpoints (failed token guesses included). */
+  @Transform(toNum) @IsInt() @Min(1) ADMIN_RATE_LIMIT_PER_MINUTE = 60;
+
   /** Bearer token of the admin endpoints; unset → they answer 403. */
   @IsOptional() @IsString() @MinLength(1) ML_ADMIN_TOKEN?: string;
 

@@ -6,11 +6,12 @@ import { ALERT_SEVERITIES, ALERT_TYPES, type AlertSeverity, type AlertType } fro
 export class AlertsQueryDto {
   @IsOptional() @IsIn(ALERT_TYPES) type?: AlertType;
   @IsOptional() @IsIn(ALERT_SEVERITIES) severity?: AlertSeverity;
-  @IsOptional() @IsIn(['open', 'acknowledged', 'resolved', 'all']) status?: 'open' | 'acknowledged' | 'resolved' | 'all';
+  @IsOptional() @IsIn(['open', 'acknowledged', 'resolved', 'all']) status?:
+    'open' | 'acknowledged' | 'resolved' | 'all';
   @IsOptional() @IsISO8601() since?: string;
 
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(500)

@@ -1,7 +1,7 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { AdminActor } from '../auth/admin-actor.decorator';
-import { AdminGuard } from '../auth/admin.guard';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { AlertsQueryDto } from './alerts-query.dto';
 import { AlertsService, AlertView } from './alerts.service';
 import { DriftReportsStore, DriftSummary } from './drift-reports.store';
@@ -35,7 +35,7 @@ export class AlertsController {
 
   @Post(':id/ack')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
+  @AdminOnly()
   async ack(@Param('id', ParseIntPipe) id: number, @AdminActor() actor: string): Promise<AlertView> {
     const { before, after } = await this.alerts.acknowledge(id, actor);
     await this.audit.write({

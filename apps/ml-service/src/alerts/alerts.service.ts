@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DomainException, ErrorCode } from '@app/common';
-import { AlertDetails, AlertEntity, AlertSeverity, AlertStatus, AlertType } from './alert.entity';
+import { AlertDetails, AlertEntity, AlertSeverity, AlertType } from './alert.entity';
 
 /** A condition found by a monitoring run; the fingerprint names the condition, not the occurrence. */
 export interface Finding {
@@ -48,7 +48,10 @@ export class AlertsService {
    * Applies one run's findings. `evaluatedPrefixes` lists the fingerprint prefixes this run was able
    * to judge; only live alerts under those prefixes can be resolved (insufficient data resolves nothing).
    */
-  async sync(findings: Finding[], evaluatedPrefixes: string[]): Promise<{ opened: number; updated: number; resolved: number }> {
+  async sync(
+    findings: Finding[],
+    evaluatedPrefixes: string[],
+  ): Promise<{ opened: number; updated: number; resolved: number }> {
     let opened = 0;
     let updated = 0;
     for (const f of findings) {
@@ -80,7 +83,10 @@ export class AlertsService {
   }
 
   async list(q: AlertQuery): Promise<{ alerts: AlertView[]; next_cursor: string | null }> {
-    const qb = this.alerts.createQueryBuilder('a').orderBy('a.id', 'DESC').take(q.limit + 1);
+    const qb = this.alerts
+      .createQueryBuilder('a')
+      .orderBy('a.id', 'DESC')
+      .take(q.limit + 1);
     if (q.type) {
       qb.andWhere('a.type = :type', { type: q.type });
     }
@@ -113,7 +119,7 @@ export class AlertsService {
     }
     const before = toView(alert);
     if (alert.status === 'open') {
-      alert.status = 'acknowledged' as AlertStatus;
+      alert.status = 'acknowledged';
       alert.acknowledged_at = new Date();
       alert.acknowledged_by = actor;
       await this.alerts.save(alert);

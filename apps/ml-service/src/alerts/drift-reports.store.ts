@@ -27,7 +27,21 @@ export class DriftReportsStore {
     return this.reports.find({
       order: { id: 'DESC' },
       take: limit,
-      select: {id: true, created_at: true, instance_id: true, baseline_id: true, window_start: true, window_end: true, trigger: true, status: true, sample_size: true, feature_drift_score: true, prediction_drift_score: true, drifted_features: true, duration_ms: true},
+      select: {
+        id: true,
+        created_at: true,
+        instance_id: true,
+        baseline_id: true,
+        window_start: true,
+        window_end: true,
+        trigger: true,
+        status: true,
+        sample_size: true,
+        feature_drift_score: true,
+        prediction_drift_score: true,
+        drifted_features: true,
+        duration_ms: true,
+      },
     });
   }
 

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@app/common';
 import { AuditService } from '../audit/audit.service';
 import { AdminActor } from '../auth/admin-actor.decorator';
-import { AdminGuard } from '../auth/admin.guard';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { BaselineRequestDto } from './baseline-request.dto';
 import type { BaselineEntity } from './baseline.entity';
 import { BaselineService, BaselineSummary } from './baseline.service';
@@ -16,7 +16,7 @@ export class BaselineController {
 
   /** Captures and activates a baseline → 201; too few samples → 422 with the count found and needed. */
   @Post('baseline')
-  @UseGuards(AdminGuard)
+  @AdminOnly()
   async create(@Body() body: BaselineRequestDto, @AdminActor() actor: string): Promise<BaselineSummary> {
     const before = await this.baselines.active();
     const created = await this.baselines.create(body);

@@ -98,7 +98,7 @@ export class BaselineService {
     if (!binning || !card) {
       throw new DomainException(
         ErrorCode.NO_MODEL,
-        'no model with feature statistics is loaded: a baseline uses the serving model\'s fixed binning',
+        "no model with feature statistics is loaded: a baseline uses the serving model's fixed binning",
       );
     }
     const draft = req.source === 'training' ? this.fromCard(card, binning) : await this.fromRecent(req, binning);
@@ -113,7 +113,18 @@ export class BaselineService {
     const rows = await this.baselines.find({
       order: { id: 'DESC' },
       take: limit,
-      select: {id: true, created_at: true, source: true, label: true, model_version: true, sample_size: true, feature_count: true, window_start: true, window_end: true, active: true},
+      select: {
+        id: true,
+        created_at: true,
+        source: true,
+        label: true,
+        model_version: true,
+        sample_size: true,
+        feature_count: true,
+        window_start: true,
+        window_end: true,
+        active: true,
+      },
     });
     return rows.map(summarize);
   }
@@ -143,7 +154,9 @@ export class BaselineService {
 
   private async fromRecent(req: BaselineRequestDto, binning: HistogramBinning): Promise<Partial<BaselineEntity>> {
     const to = req.to ? new Date(req.to) : new Date(this.clock.now());
-    const from = req.from ? new Date(req.from) : new Date(to.getTime() - (req.window_hours ?? this.config.DRIFT_WINDOW_HOURS) * 3_600_000);
+    const from = req.from
+      ? new Date(req.from)
+      : new Date(to.getTime() - (req.window_hours ?? this.config.DRIFT_WINDOW_HOURS) * 3_600_000);
     if (!(from < to)) {
       throw new DomainException(ErrorCode.VALIDATION_FAILED, ['from must be before to']);
     }

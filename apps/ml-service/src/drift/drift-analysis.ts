@@ -60,7 +60,11 @@ export function seriesDrift(
   const by_arm: SeriesDrift['by_arm'] = {};
   for (const [arm, counts] of byArm) {
     const g = groupCounts(counts, ref.groups);
-    by_arm[arm] = { psi: psi(base, g), js_distance: jensenShannonDistance(base, g), sample_size: counts.reduce((a, b) => a + b, 0) };
+    by_arm[arm] = {
+      psi: psi(base, g),
+      js_distance: jensenShannonDistance(base, g),
+      sample_size: counts.reduce((a, b) => a + b, 0),
+    };
   }
   const value = psi(base, cur);
   return {
@@ -108,7 +112,12 @@ export function qualityIssues(
     }
   }
   if (invalidRequestRate !== null && invalidRequestRate > t.invalid_request_rate) {
-    issues.push({ kind: 'invalid_requests', feature: null, value: invalidRequestRate, threshold: t.invalid_request_rate });
+    issues.push({
+      kind: 'invalid_requests',
+      feature: null,
+      value: invalidRequestRate,
+      threshold: t.invalid_request_rate,
+    });
   }
   return issues;
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@app/common';
 import type { DriftReportEntity } from '../alerts/drift-report.entity';
 import { DriftReportsStore } from '../alerts/drift-reports.store';
 import { AuditService } from '../audit/audit.service';
 import { AdminActor } from '../auth/admin-actor.decorator';
-import { AdminGuard } from '../auth/admin.guard';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { DriftRunDto } from './drift-run.dto';
 import { DriftJob } from './drift.job';
 import { DriftService } from './drift.service';
@@ -23,12 +23,14 @@ export class DriftController {
   /** Runs the drift job now (after flushing this instance's histograms) and returns its report. */
   @Post('run')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
+  @AdminOnly()
   async run(@Body() body: DriftRunDto, @AdminActor() actor: string): Promise<DriftReportEntity> {
     const window = this.drift.defaultWindow();
     if (body.from || body.to) {
       const to = body.to ? new Date(body.to) : window.to;
-      const from = body.from ? new Date(body.from) : new Date(to.getTime() - (window.to.getTime() - window.from.getTime()));
+      const from = body.from
+        ? new Date(body.from)
+        : new Date(to.getTime() - (window.to.getTime() - window.from.getTime()));
       const problems: string[] = [];
       if (from.getTime() % MINUTE !== 0) {
         problems.push('from must be minute-aligned');

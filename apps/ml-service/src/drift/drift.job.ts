@@ -15,8 +15,7 @@ export const DRIFT_LOCK_KEY = 5_120_001;
 const JOB_NAME = 'drift';
 
 export type DriftRunOutcome =
-  | { ran: true; report: DriftReportEntity }
-  | { ran: false; reason: 'locked' | 'already_done'; message: string };
+  { ran: true; report: DriftReportEntity } | { ran: false; reason: 'locked' | 'already_done'; message: string };
 
 /**
  * The scheduled drift job (thin: it calls DriftService.run). Registered with SchedulerRegistry
@@ -50,7 +49,7 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
       waitForCompletion: true,
       start: true,
     });
-    this.scheduler.addCronJob(JOB_NAME, job as never);
+    this.scheduler.addCronJob(JOB_NAME, job);
   }
 
   onApplicationShutdown(): void {
@@ -74,7 +73,9 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [DRIFT_LOCK_KEY])) as Array<{
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        DRIFT_LOCK_KEY,
+      ])) as Array<{
         locked: boolean;
       }>;
       if (!locked) {

@@ -96,7 +96,12 @@ export class DriftService {
     );
     const sampleSize = drifts[0].sample_size;
     const prediction = baseline.prediction
-      ? seriesDrift(PREDICTION_FEATURE, baseline.prediction, series(PREDICTION_FEATURE), this.config.DRIFT_PSI_THRESHOLD)
+      ? seriesDrift(
+          PREDICTION_FEATURE,
+          baseline.prediction,
+          series(PREDICTION_FEATURE),
+          this.config.DRIFT_PSI_THRESHOLD,
+        )
       : null;
     const snapshotTotals = await this.history.totals(window.from, window.to);
     const attempted = snapshotTotals.counts.requests + snapshotTotals.counts.invalidRequests;
@@ -128,16 +133,16 @@ export class DriftService {
     const findings: Finding[] = [
       ...drifts.filter((d) => d.drifted).map((d) => this.featureDriftFinding(d, meta)),
       ...(prediction?.drifted ? [this.predictionDriftFinding(prediction, meta)] : []),
-      ...issues.map(
-        (q): Finding => ({
-          type: 'DATA_QUALITY_ISSUE',
-          severity: 'WARNING',
-          fingerprint: `DATA_QUALITY_ISSUE:${q.kind}:${q.feature ?? 'requests'}`,
-          title: q.feature ? `Data quality: ${q.kind.replace(/_/g, ' ')} in ${q.feature}` : 'Data quality: invalid requests',
-          message: `${q.feature ?? 'scoring requests'}: ${q.kind} share ${(q.value * 100).toFixed(2)}% above ${(q.threshold * 100).toFixed(2)}%`,
-          details: { ...meta, feature: q.feature, metric: q.kind, value: q.value, threshold: q.threshold },
-        }),
-      ),
+      ...issues.map((q): Finding => ({
+        type: 'DATA_QUALITY_ISSUE',
+        severity: 'WARNING',
+        fingerprint: `DATA_QUALITY_ISSUE:${q.kind}:${q.feature ?? 'requests'}`,
+        title: q.feature
+          ? `Data quality: ${q.kind.replace(/_/g, ' ')} in ${q.feature}`
+          : 'Data quality: invalid requests',
+        message: `${q.feature ?? 'scoring requests'}: ${q.kind} share ${(q.value * 100).toFixed(2)}% above ${(q.threshold * 100).toFixed(2)}%`,
+        details: { ...meta, feature: q.feature, metric: q.kind, value: q.value, threshold: q.threshold },
+      })),
       ...performanceFindings,
     ];
     const sync = await this.alerts.sync(findings, ['DRIFT_DETECTED:', 'DATA_QUALITY_ISSUE:', ...evaluated]);
@@ -167,7 +172,14 @@ export class DriftService {
       fingerprint: `DRIFT_DETECTED:feature:${d.feature}`,
       title: `Feature drift: ${d.feature}`,
       message: `${d.feature} PSI ${d.psi?.toFixed(3)} > ${this.config.DRIFT_PSI_THRESHOLD} (JS distance ${d.js_distance?.toFixed(3)})`,
-      details: { ...meta, feature: d.feature, metric: 'psi', value: d.psi, threshold: this.config.DRIFT_PSI_THRESHOLD, js_distance: d.js_distance },
+      details: {
+        ...meta,
+        feature: d.feature,
+        metric: 'psi',
+        value: d.psi,
+        threshold: this.config.DRIFT_PSI_THRESHOLD,
+        js_distance: d.js_distance,
+      },
     };
   }
 
@@ -178,7 +190,13 @@ export class DriftService {
       fingerprint: 'DRIFT_DETECTED:prediction',
       title: 'Prediction drift: ML confidence distribution moved',
       message: `confidence_ml PSI ${d.psi?.toFixed(3)} > ${this.config.DRIFT_PSI_THRESHOLD}`,
-      details: { ...meta, feature: null, metric: 'prediction_psi', value: d.psi, threshold: this.config.DRIFT_PSI_THRESHOLD },
+      details: {
+        ...meta,
+        feature: null,
+        metric: 'prediction_psi',
+        value: d.psi,
+        threshold: this.config.DRIFT_PSI_THRESHOLD,
+      },
     };
   }
 
@@ -255,7 +273,14 @@ export class DriftService {
       report: { status, ...report },
     });
     this.logger.log(
-      { event: 'drift_run', report_id: saved.id, status, sample_size: sampleSize, feature_drift_score: featureScore, drifted },
+      {
+        event: 'drift_run',
+        report_id: saved.id,
+        status,
+        sample_size: sampleSize,
+        feature_drift_score: featureScore,
+        drifted,
+      },
       `drift run ${saved.id}: ${status}`,
     );
     return saved;

@@ -1,7 +1,7 @@
-import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { AdminActor } from '../auth/admin-actor.decorator';
-import { AdminGuard } from '../auth/admin.guard';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { ModelRegistry, RegistryStatus } from './model-registry.service';
 
 /** Large per-feature training statistics stay out of the default view. */
@@ -27,7 +27,7 @@ export class ModelsController {
   /** Hot swap: the new model is fully loaded before it replaces the old one; in-flight calls finish on the old. */
   @Post('reload')
   @HttpCode(200)
-  @UseGuards(AdminGuard)
+  @AdminOnly()
   async reload(@AdminActor() actor: string): Promise<RegistryStatus> {
     const before = this.registry.status();
     const after = await this.registry.reload();

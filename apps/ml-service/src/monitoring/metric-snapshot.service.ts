@@ -81,7 +81,10 @@ export class MetricSnapshotService implements OnModuleInit, OnApplicationShutdow
           ],
         );
       } catch (err) {
-        this.logger.warn({ event: 'metric_snapshot_failed', error: (err as Error).message }, 'metric snapshot not written');
+        this.logger.warn(
+          { event: 'metric_snapshot_failed', error: (err as Error).message },
+          'metric snapshot not written',
+        );
         return;
       }
       this.pending.shift();

@@ -53,7 +53,11 @@ export class MetricsHistoryService {
       [from.toISOString(), to.toISOString()],
     );
     const counts = rows.reduce((acc, r) => addSnapshot(acc, r.counters), new WindowCounts());
-    return { counts, minutes: new Set(rows.map((r) => new Date(r.minute).getTime())).size, first: rows[0]?.minute ?? null };
+    return {
+      counts,
+      minutes: new Set(rows.map((r) => new Date(r.minute).getTime())).size,
+      first: rows[0]?.minute ?? null,
+    };
   }
 
   /** Per-minute merged metrics in [from, to), for criteria that must hold over a period. */

@@ -37,7 +37,10 @@ export class MetricsController {
       current,
       history: minutes > 0 ? await this.history.history(minutes) : [],
       thresholds: Object.fromEntries(
-        Object.entries(METRIC_THRESHOLDS).map(([k, v]) => [k, { target: v.target, alert: v.alert, direction: v.direction }]),
+        Object.entries(METRIC_THRESHOLDS).map(([k, v]) => [
+          k,
+          { target: v.target, alert: v.alert, direction: v.direction },
+        ]),
       ),
       status: statusesOf(current),
     };

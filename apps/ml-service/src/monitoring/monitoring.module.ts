@@ -15,7 +15,24 @@ import { ServingStatsService } from './serving-stats.service';
 @Module({
   imports: [TerminusModule, MetricsModule, ModelModule],
   controllers: [MetricsController],
-  providers: [RetentionJob, MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, FeatureHistogramRepository, HistogramWindowRepository, FallbackHealth],
-  exports: [RetentionJob, MetricSnapshotService, MetricsHistoryService, ServingStatsService, FeatureHistogramService, HistogramWindowRepository, FallbackHealth],
+  providers: [
+    RetentionJob,
+    MetricSnapshotService,
+    MetricsHistoryService,
+    ServingStatsService,
+    FeatureHistogramService,
+    FeatureHistogramRepository,
+    HistogramWindowRepository,
+    FallbackHealth,
+  ],
+  exports: [
+    RetentionJob,
+    MetricSnapshotService,
+    MetricsHistoryService,
+    ServingStatsService,
+    FeatureHistogramService,
+    HistogramWindowRepository,
+    FallbackHealth,
+  ],
 })
 export class MonitoringModule {}

@@ -59,7 +59,9 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as Array<{
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        RETENTION_LOCK_KEY,
+      ])) as Array<{
         locked: boolean;
       }>;
       if (!locked) {

@@ -30,7 +30,11 @@ export class OutcomesRepository {
        ON CONFLICT (pattern_id) DO UPDATE SET outcome = EXCLUDED.outcome, resolved_at = EXCLUDED.resolved_at,
          updated_at = now()
        WHERE (ml_outcomes.outcome, ml_outcomes.resolved_at) IS DISTINCT FROM (EXCLUDED.outcome, EXCLUDED.resolved_at)`,
-      [rows.map((o) => o.pattern_id), rows.map((o) => (o.outcome === 'success' ? 1 : 0)), rows.map((o) => o.resolved_at)],
+      [
+        rows.map((o) => o.pattern_id),
+        rows.map((o) => (o.outcome === 'success' ? 1 : 0)),
+        rows.map((o) => o.resolved_at),
+      ],
     );
     const matched = await this.db.query<Array<{ n: string }>>(
       `SELECT count(DISTINCT pattern_id) AS n FROM ml_predictions WHERE pattern_id = ANY($1::text[])`,
@@ -45,7 +49,13 @@ export class OutcomesRepository {
    */
   async labelled(from: Date, to: Date, limit = 200_000): Promise<LabelledPrediction[]> {
     const rows = await this.db.query<
-      Array<{ arm: 'ml' | 'control'; confidence: number; confidence_ml: number | null; passes_threshold: boolean; outcome: number }>
+      Array<{
+        arm: 'ml' | 'control';
+        confidence: number;
+        confidence_ml: number | null;
+        passes_threshold: boolean;
+        outcome: number;
+      }>
     >(
       `SELECT DISTINCT ON (p.pattern_id) p.arm, p.confidence, p.confidence_ml, p.passes_threshold, o.outcome
        FROM ml_outcomes o JOIN ml_predictions p ON p.pattern_id = o.pattern_id

@@ -15,7 +15,13 @@ describe('performance', () => {
       { arm: 'ml', confidence: 0.2, confidence_ml: 0.2, passes_threshold: false, outcome: 0 },
     ] as const;
     const p = armPerformance([...rows]);
-    expect(p).toMatchObject({ labelled: 4, positives: 2, accuracy: 0.5, false_positive_rate: 0.5, false_negative_rate: 0.5 });
+    expect(p).toMatchObject({
+      labelled: 4,
+      positives: 2,
+      accuracy: 0.5,
+      false_positive_rate: 0.5,
+      false_negative_rate: 0.5,
+    });
     expect(p.brier).toBeCloseTo((0.01 + 0.49 + 0.49 + 0.04) / 4, 12);
     expect(p.auc).toBeCloseTo(0.75, 12);
   });

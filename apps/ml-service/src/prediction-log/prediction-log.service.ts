@@ -6,6 +6,15 @@ import { METRIC } from '@app/metrics';
 import { PredictionLogRepository } from './prediction-log.repository';
 import type { PredictionRecord } from './prediction-record';
 
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity violation): the row is at fault, retrying
+ * cannot help. Connection failures carry no such code (or class 08/57) and are retried.
+ */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** How long shutdown keeps retrying to write what is buffered before giving up (and saying so). */
 const SHUTDOWN_FLUSH_MS = 15_000;
 const MAX_BACKOFF_MS = 5_000;
@@ -107,12 +116,46 @@ export class PredictionLogService implements OnModuleInit, OnApplicationShutdown
     }
   }
 
+  /** Writes the first `count` queued rows one by one, removing each from the queue once decided. */
+  private async isolate(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const row = this.queue[0];
+      try {
+        await this.repository.insertMany([row]);
+        this.writtenCount++;
+        this.writtenCounter.inc();
+      } catch (err) {
+        if (!isDataError(err)) {
+          throw err;
+        }
+        this.droppedCount++;
+        this.droppedCounter.inc();
+        this.logger.error(
+          { event: 'prediction_log_row_refused', pattern_id: row.pattern_id, error: (err as Error).message },
+          'prediction refused by the database; dropped',
+        );
+      }
+      this.queue.shift();
+    }
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.config.PREDICTION_LOG_BATCH_SIZE);
       try {
         await this.repository.insertMany(batch);
-      } catch (err) {
+      } catch (caught) {
+        let err = caught;
+        if (isDataError(err)) {
+          // A row the database refuses (not an outage) must not block the queue: write the batch
+          // row by row and drop only the rows that are refused, counted and logged.
+          try {
+            await this.isolate(batch.length);
+            continue;
+          } catch (outage) {
+            err = outage;
+          }
+        }
         this.failures++;
         this.lastError = (err as Error).message;
         this.nextAttemptAt = Date.now() + Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 6));

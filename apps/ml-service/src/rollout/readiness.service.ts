@@ -21,7 +21,12 @@ export interface ReadinessItem {
 }
 
 /** The plan's alert names that the shipped rules must define. */
-const PLAN_ALERTS = ['ml_inference_latency_high', 'ml_service_unavailable', 'high_fallback_rate', 'model_drift_detected'];
+const PLAN_ALERTS = [
+  'ml_inference_latency_high',
+  'ml_service_unavailable',
+  'high_fallback_rate',
+  'model_drift_detected',
+];
 const HOUR = 3_600_000;
 
 /**
@@ -42,7 +47,12 @@ export class ReadinessService {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  async evaluate(): Promise<{ ready_to_enable: boolean; checklist: ReadinessItem[]; success_criteria: ReadinessItem[]; evaluated_at: string }> {
+  async evaluate(): Promise<{
+    ready_to_enable: boolean;
+    checklist: ReadinessItem[];
+    success_criteria: ReadinessItem[];
+    evaluated_at: string;
+  }> {
     const checklist = await this.checklist();
     const success = await this.successCriteria();
     return {
@@ -79,7 +89,12 @@ export class ReadinessService {
         id: 'champion_deployed',
         title: 'Champion model artifacts trained and deployed',
         result: model.state === 'loaded' && model.slot === 'champion' ? 'pass' : 'fail',
-        evidence: { state: model.state, slot: model.slot, model_version: model.model_version, refusals: model.refusals },
+        evidence: {
+          state: model.state,
+          slot: model.slot,
+          model_version: model.model_version,
+          refusals: model.refusals,
+        },
       },
       {
         id: 'dashboards_configured',
@@ -102,7 +117,12 @@ export class ReadinessService {
         title: 'Baseline metrics established',
         result: baseline ? 'pass' : 'fail',
         evidence: baseline
-          ? { baseline_id: baseline.id, source: baseline.source, sample_size: baseline.sample_size, created_at: baseline.created_at }
+          ? {
+              baseline_id: baseline.id,
+              source: baseline.source,
+              sample_size: baseline.sample_size,
+              created_at: baseline.created_at,
+            }
           : 'no active baseline (POST /api/ml/baseline)',
       },
       {
@@ -128,10 +148,34 @@ export class ReadinessService {
   private async successCriteria(): Promise<ReadinessItem[]> {
     const c = SUCCESS_CRITERIA;
     const items: ReadinessItem[] = [
-      await this.sustained('latency_p95', `Inference latency p95 < ${c.latency_p95_below_ms.value} ms for ${c.latency_p95_below_ms.hours} h`, c.latency_p95_below_ms.hours, (m) => m.inference_latency_p95, (v) => v < c.latency_p95_below_ms.value),
-      await this.sustained('fallback_rate', `Fallback rate < ${c.fallback_rate_below.value * 100}% for ${c.fallback_rate_below.hours} h`, c.fallback_rate_below.hours, (m) => m.fallback_rate, (v) => v < c.fallback_rate_below.value),
-      await this.sustained('error_rate', `Error rate < ${c.error_rate_below.value * 100}% sustained`, c.error_rate_below.hours, (m) => m.error_rate, (v) => v < c.error_rate_below.value),
-      await this.sustained('cache_hit_rate', `Cache hit rate > ${c.cache_hit_rate_above.value * 100}%`, c.cache_hit_rate_above.hours, (m) => m.cache_hit_rate, (v) => v > c.cache_hit_rate_above.value),
+      await this.sustained(
+        'latency_p95',
+        `Inference latency p95 < ${c.latency_p95_below_ms.value} ms for ${c.latency_p95_below_ms.hours} h`,
+        c.latency_p95_below_ms.hours,
+        (m) => m.inference_latency_p95,
+        (v) => v < c.latency_p95_below_ms.value,
+      ),
+      await this.sustained(
+        'fallback_rate',
+        `Fallback rate < ${c.fallback_rate_below.value * 100}% for ${c.fallback_rate_below.hours} h`,
+        c.fallback_rate_below.hours,
+        (m) => m.fallback_rate,
+        (v) => v < c.fallback_rate_below.value,
+      ),
+      await this.sustained(
+        'error_rate',
+        `Error rate < ${c.error_rate_below.value * 100}% sustained`,
+        c.error_rate_below.hours,
+        (m) => m.error_rate,
+        (v) => v < c.error_rate_below.value,
+      ),
+      await this.sustained(
+        'cache_hit_rate',
+        `Cache hit rate > ${c.cache_hit_rate_above.value * 100}%`,
+        c.cache_hit_rate_above.hours,
+        (m) => m.cache_hit_rate,
+        (v) => v > c.cache_hit_rate_above.value,
+      ),
     ];
     const hours = c.no_critical_alerts_hours.hours;
     const coverage = await this.coverageHours(hours);
@@ -211,4 +255,3 @@ export class ReadinessService {
 function round(v: number): number {
   return Number(v.toFixed(4));
 }
-

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Put } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@app/common';
 import { AdminActor } from '../auth/admin-actor.decorator';
-import { AdminGuard } from '../auth/admin.guard';
+import { AdminOnly } from '../auth/admin-only.decorator';
 import { RolloutUpdateDto } from './rollout-update.dto';
 import { RolloutService, RolloutView } from './rollout.service';
 
@@ -16,7 +16,7 @@ export class RolloutController {
 
   /** Kill switch and canary percent: persisted, audited, applied by every replica within seconds. */
   @Put()
-  @UseGuards(AdminGuard)
+  @AdminOnly()
   async put(@Body() body: RolloutUpdateDto, @AdminActor() actor: string): Promise<RolloutView> {
     if (body.enabled === undefined && body.percent === undefined) {
       throw new DomainException(ErrorCode.VALIDATION_FAILED, ['give enabled (boolean) and/or percent (0..100)']);

@@ -76,10 +76,17 @@ export class RolloutService implements OnModuleInit, OnApplicationShutdown {
       );
       await em.query(
         `INSERT INTO ml_audit_log (actor, action, outcome, before, after) VALUES ($1, 'rollout.update', 'applied', $2, $3)`,
-        [actor, JSON.stringify({ enabled: before.enabled, percent: before.percent, source: before.source }), JSON.stringify(next)],
+        [
+          actor,
+          JSON.stringify({ enabled: before.enabled, percent: before.percent, source: before.source }),
+          JSON.stringify(next),
+        ],
       );
     });
-    this.logger.warn({ event: 'rollout_changed', actor, before: { enabled: before.enabled, percent: before.percent }, after: next }, 'rollout changed');
+    this.logger.warn(
+      { event: 'rollout_changed', actor, before: { enabled: before.enabled, percent: before.percent }, after: next },
+      'rollout changed',
+    );
     await this.refresh();
     return this.view;
   }

@@ -8,6 +8,7 @@ import {
   IsPositive,
   IsString,
   Length,
+  Matches,
   Max,
   Min,
 } from 'class-validator';
@@ -31,6 +32,10 @@ import {
   IsWithinCandles,
 } from './pattern-input.validators';
 
+/** Identifiers are logged, stored and shown: C0/C1 control characters (NUL included) have no place in them. */
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
 /**
  * A detected pattern as the host application posts it (DESIGN §4); the confidence request DTO
  * extends it. Validate with `PATTERN_INPUT_VALIDATOR_OPTIONS` (whitelist + forbidNonWhitelisted)
@@ -39,10 +44,12 @@ import {
 export class PatternInputDto implements PatternInput {
   @IsString()
   @Length(1, 128)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'pattern_id must not contain control characters' })
   pattern_id!: string;
 
   @IsString()
   @Length(1, 32)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'symbol must not contain control characters' })
   symbol!: string;
 
   @IsIn(PATTERN_TYPES)

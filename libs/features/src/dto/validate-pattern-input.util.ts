@@ -36,6 +36,22 @@ export function formatValidationErrors(errors: readonly ValidationError[], paren
   return messages;
 }
 
+/** The request fields of DESIGN §4; anything else is an unknown field. */
+const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set([
+  'pattern_id',
+  'symbol',
+  'pattern_type',
+  'direction',
+  'timeframe',
+  'rule_confidence',
+  'pattern_start_index',
+  'pattern_end_index',
+  'breakout_price',
+  'target_price',
+  'stop_price',
+  'candles',
+] satisfies Array<keyof PatternInputDto>);
+
 /**
  * Validates an untrusted request body with exactly the rules of the service (plainToInstance +
  * validateSync, whitelist + forbidNonWhitelisted); `value` is set only when there are no errors.
@@ -48,14 +64,25 @@ export function validatePatternInput(plain: unknown): { value?: PatternInputDto;
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { errors: ['request body must be a JSON object'] };
   }
-  const { candles, ...rest } = plain as Record<string, unknown>;
+  // Unknown keys are reported here and never reach class-transformer: it would deep-copy whatever
+  // they hold (a 5,000-deep array overflows its recursion) and treats keys like `constructor` specially.
+  const unknown: string[] = [];
+  const known: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(plain)) {
+    if (PATTERN_INPUT_KEYS.has(k)) {
+      known[k] = v;
+    } else {
+      unknown.push(`property ${k} should not exist`);
+    }
+  }
+  const { candles, ...rest } = known;
   const dto = plainToInstance(PatternInputDto, rest);
   if (candles !== undefined) {
     dto.candles = candles as CandleDto[];
   }
-  const errors = validateSync(dto, PATTERN_INPUT_VALIDATOR_OPTIONS);
+  const errors = [...unknown, ...formatValidationErrors(validateSync(dto, PATTERN_INPUT_VALIDATOR_OPTIONS))];
   if (errors.length > 0) {
-    return { errors: formatValidationErrors(errors) };
+    return { errors };
   }
   return { value: dto, errors: [] };
 }
