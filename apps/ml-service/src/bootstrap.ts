@@ -1,8 +1,9 @@
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
 import { getToken } from '@willsoto/nestjs-prometheus';
-import express from 'express';
+import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type pino from 'pino';
@@ -15,7 +16,11 @@ import { AppModule } from './app.module';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
 import { ServingStatsService } from './monitoring/serving-stats.service';
 import { requireJsonBody } from './content-type.middleware';
+import { openApiDocument } from './openapi/openapi.document';
 import { allowedMethodsLookup } from './route-methods.util';
+
+/** Version shown in the OpenAPI document. */
+const SERVICE_VERSION = '1.0.0';
 
 /** Largest batch body: 1,000 items of ~200 candles. Single requests keep BODY_LIMIT. */
 const BATCH_BODY_LIMIT = '40mb';
@@ -44,7 +49,12 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
       app.get(ServingStatsService),
     ),
   );
-  app.use(helmet());
+  // Swagger UI boots with an inline script: its pages alone get helmet without a CSP.
+  const strict = helmet();
+  const docs = helmet({ contentSecurityPolicy: false });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next),
+  );
   app.use(requireJsonBody);
   app.use('/api/ml/confidence/batch', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
@@ -56,6 +66,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter(allowedMethodsLookup(app)));
+  SwaggerModule.setup('api/docs', app, openApiDocument(SERVICE_VERSION), { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
   return app;
 }
