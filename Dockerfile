@@ -14,6 +14,8 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations
+# The operator page (/dashboard) is bundled by esbuild into dist/dashboard.
+COPY scripts/build-dashboard.mjs ./scripts/build-dashboard.mjs
 RUN npm run build
 
 FROM node:20-slim AS runtime
@@ -25,8 +27,10 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
     && npm cache clean --force
-# dist/apps/ml-service holds the service, the libraries and the compiled migrations (run at boot).
+# dist/apps/ml-service holds the service, the libraries and the compiled migrations (run at boot);
+# dist/dashboard the operator page's bundle, served at /dashboard (looked up relative to /app).
 COPY --from=build /app/dist/apps/ml-service ./dist/apps/ml-service
+COPY --from=build /app/dist/dashboard ./dist/dashboard
 COPY models ./models
 # Only used when DATABASE_URL is unset (embedded PGlite); the rest of the filesystem can be read-only.
 RUN mkdir -p /app/data && chown 1000:1000 /app/data

@@ -13,7 +13,7 @@ import {
   readRepoFile,
   ROOT,
   startPrometheus,
-} from './support/monitoring-tools';
+} from './monitoring-tools';
 
 const TOKEN = 'grafana-e2e-admin-token';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -140,7 +140,11 @@ describe('Grafana provisioning and dashboard (static)', () => {
         const a = all[i].gridPos;
         const b = all[j].gridPos;
         const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-        expect({ a: all[i].title, b: all[j].title, overlap }).toEqual({ a: all[i].title, b: all[j].title, overlap: false });
+        expect({ a: all[i].title, b: all[j].title, overlap }).toEqual({
+          a: all[i].title,
+          b: all[j].title,
+          overlap: false,
+        });
       }
     }
   });
@@ -197,13 +201,20 @@ describe('Grafana dashboard queries on a real Prometheus scraping the service', 
     );
 
     // Prometheus must have scraped the idle service before traffic starts, or rates see no increase.
-    await eventually(async () => (await promQuery(prom.url, 'up{job="ml-service"} == 1')).data?.result.length === 1, 20_000, 250);
+    await eventually(
+      async () => (await promQuery(prom.url, 'up{job="ml-service"} == 1')).data?.result.length === 1,
+      20_000,
+      250,
+    );
 
     // Labelled traffic first: outcomes, a baseline and a drift run fill the business and drift gauges.
     const sims = generatePatterns(4242, 300);
     const items = sims.map((s, i) => ({ ...s.input, pattern_id: `gp-${i}` }));
     for (let k = 0; k < items.length; k += 100) {
-      await request(t.url).post('/api/ml/confidence/batch').send({ items: items.slice(k, k + 100) }).expect(200);
+      await request(t.url)
+        .post('/api/ml/confidence/batch')
+        .send({ items: items.slice(k, k + 100) })
+        .expect(200);
     }
     await request(t.url)
       .post('/api/ml/outcomes')
@@ -357,7 +368,9 @@ describe('Grafana dashboard queries on a real Prometheus scraping the service', 
         .map((r) => r.alert)
         .sort(),
     );
-    expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual([]);
+    expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual(
+      [],
+    );
     // A healthy, freshly booted service: neither unavailable, nor without a model, nor drift-job-stale.
     const state = Object.fromEntries(rules.map((r) => [r.name, r.state]));
     expect(state).toMatchObject({

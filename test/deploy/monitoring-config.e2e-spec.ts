@@ -16,7 +16,7 @@ import {
   ROOT,
   run,
   startAlertmanager,
-} from './support/monitoring-tools';
+} from './monitoring-tools';
 
 const RULES = 'deploy/prometheus/alerts.yml';
 const RULE_TESTS_DIR = 'deploy/prometheus/tests';
@@ -132,7 +132,8 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
 
   it('use the thresholds of libs/config (METRIC_THRESHOLDS, DRIFT_PSI_THRESHOLD, DRIFT_CRON)', () => {
     const env = new EnvDto();
-    const lowerIsBetter = (k: keyof typeof METRIC_THRESHOLDS) => (METRIC_THRESHOLDS[k].direction === 'lower' ? '>' : '<');
+    const lowerIsBetter = (k: keyof typeof METRIC_THRESHOLDS) =>
+      METRIC_THRESHOLDS[k].direction === 'lower' ? '>' : '<';
     const expr = (name: string) => byName.get(name)!.expr;
 
     expect(finalComparison(expr('ml_inference_latency_high'))).toEqual({
@@ -177,9 +178,7 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
   });
 
   it('select only metrics the service declares (libs/metrics) or Prometheus provides', () => {
-    const declared = new Set(
-      Object.values(METRIC).flatMap((m) => [m, `${m}_bucket`, `${m}_sum`, `${m}_count`]),
-    );
+    const declared = new Set(Object.values(METRIC).flatMap((m) => [m, `${m}_bucket`, `${m}_sum`, `${m}_count`]));
     const external = new Set(['up', 'process_start_time_seconds']);
     const unknown = rules.flatMap((r) =>
       metricNames(r.expr)
@@ -273,7 +272,11 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; ser
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(raw || '{}') as Record<string, unknown> });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body: JSON.parse(raw || '{}') as Record<string, unknown>,
+      });
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end('{"status":"success"}');
     });
@@ -305,7 +308,10 @@ describe('Alertmanager config (deploy/alertmanager/alertmanager.yml)', () => {
       [...script.matchAll(/^expect\s+(\S+)\s+alertname=(\S+)\s+severity=(\S+)/gm)].map((m) => [m[2], m[3]]),
     );
     for (const r of alertRules()) {
-      expect({ alert: r.alert, severity: asserted.get(r.alert) }).toEqual({ alert: r.alert, severity: r.labels.severity });
+      expect({ alert: r.alert, severity: asserted.get(r.alert) }).toEqual({
+        alert: r.alert,
+        severity: r.labels.severity,
+      });
     }
   });
 
@@ -318,7 +324,11 @@ describe('Alertmanager config (deploy/alertmanager/alertmanager.yml)', () => {
     for (const f of files) {
       expect(f).toMatch(/^\/etc\/alertmanager\/secrets\/[a-z0-9-]+$/);
     }
-    expect(cfg.receivers.map((r) => r.name).sort()).toEqual(['pagerduty-critical', 'pagerduty-low-urgency', 'ticket-webhook']);
+    expect(cfg.receivers.map((r) => r.name).sort()).toEqual([
+      'pagerduty-critical',
+      'pagerduty-low-urgency',
+      'ticket-webhook',
+    ]);
     const tracked = run('git', ['ls-files', 'deploy/alertmanager/secrets']).stdout.trim().split('\n').sort();
     expect(tracked.filter((f) => f && !/\/(README\.md|\.gitignore)$/.test(f))).toEqual([]);
   });
@@ -327,7 +337,11 @@ describe('Alertmanager config (deploy/alertmanager/alertmanager.yml)', () => {
     let am: ManagedProcess;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
     let secrets: string;
-    const KEYS = { critical: 'pd-critical-key-for-test', low: 'pd-low-urgency-key-for-test', ticket: 'ticket-token-for-test' };
+    const KEYS = {
+      critical: 'pd-critical-key-for-test',
+      low: 'pd-low-urgency-key-for-test',
+      ticket: 'ticket-token-for-test',
+    };
 
     beforeAll(async () => {
       receiver = await startReceiver();
@@ -396,9 +410,17 @@ describe('Alertmanager config (deploy/alertmanager/alertmanager.yml)', () => {
       await sleep(3000); // anything inhibited would have been sent by now
 
       expect(pagerduty().sort((a, b) => a.summary.localeCompare(b.summary))).toEqual([
-        { key: KEYS.low, severity: 'warning', summary: 'ml_cache_hit_rate_low: ml_cache_hit_rate_low on ml-service-staging' },
+        {
+          key: KEYS.low,
+          severity: 'warning',
+          summary: 'ml_cache_hit_rate_low: ml_cache_hit_rate_low on ml-service-staging',
+        },
         { key: KEYS.critical, severity: 'critical', summary: 'ml_model_not_loaded: ml_model_not_loaded on ml-service' },
-        { key: KEYS.critical, severity: 'critical', summary: 'ml_service_unavailable: ml_service_unavailable on ml-service' },
+        {
+          key: KEYS.critical,
+          severity: 'critical',
+          summary: 'ml_service_unavailable: ml_service_unavailable on ml-service',
+        },
       ]);
       expect(tickets()).toHaveLength(1);
       expect(tickets()[0].headers.authorization).toBe(`Bearer ${KEYS.ticket}`);

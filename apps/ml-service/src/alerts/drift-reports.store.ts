@@ -49,11 +49,14 @@ export class DriftReportsStore {
     return this.reports.findOneBy({ id });
   }
 
+  /** The latest run that judged drift (status ok or drift), with its full report. */
+  latestJudged(): Promise<DriftReportEntity | null> {
+    return this.reports.findOne({ where: [{ status: 'ok' }, { status: 'drift' }], order: { id: 'DESC' } });
+  }
+
   /** The latest run that could judge drift (not "insufficient data"), else the latest run. */
   async latestSummary(): Promise<DriftSummary | null> {
-    const r =
-      (await this.reports.findOne({ where: [{ status: 'ok' }, { status: 'drift' }], order: { id: 'DESC' } })) ??
-      (await this.reports.findOne({ where: {}, order: { id: 'DESC' } }));
+    const r = (await this.latestJudged()) ?? (await this.reports.findOne({ where: {}, order: { id: 'DESC' } }));
     if (!r) {
       return null;
     }

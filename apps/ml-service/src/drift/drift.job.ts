@@ -13,6 +13,7 @@ import { DriftService, DriftWindow } from './drift.service';
 /** Key of the Postgres advisory lock that lets one replica run the drift job at a time. */
 export const DRIFT_LOCK_KEY = 5_120_001;
 const JOB_NAME = 'drift';
+const GAUGE_REFRESH_MS = 30_000;
 
 export type DriftRunOutcome =
   { ran: true; report: DriftReportEntity } | { ran: false; reason: 'locked' | 'already_done'; message: string };
@@ -27,6 +28,7 @@ export type DriftRunOutcome =
 @Injectable()
 export class DriftJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DriftJob.name);
+  private publisher: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -38,6 +40,9 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    // Every replica exports the latest report's gauges, not only the one that ran the job.
+    this.publisher = setInterval(() => void this.drift.publishLatest().catch(() => undefined), GAUGE_REFRESH_MS);
+    this.publisher.unref();
     if (!this.config.DRIFT_SCHEDULE_ENABLED) {
       return;
     }
@@ -53,6 +58,9 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    if (this.publisher) {
+      clearInterval(this.publisher);
+    }
     if (this.scheduler.doesExist('cron', JOB_NAME)) {
       this.scheduler.deleteCronJob(JOB_NAME);
     }

@@ -50,6 +50,27 @@ export class DriftService {
     @InjectMetric(METRIC.predictionDriftScore) private readonly predictionGauge: Gauge,
   ) {}
 
+  /**
+   * Sets the drift and outcome gauges from the latest judged report, so every replica exports the
+   * same values whichever replica ran the job (called on a timer and after each run).
+   */
+  async publishLatest(): Promise<void> {
+    const latest = await this.reports.latestJudged();
+    if (!latest) {
+      return;
+    }
+    const features = (latest.report.features ?? []) as Array<{ feature: string; psi: number | null }>;
+    for (const f of features) {
+      this.psiGauge.set({ feature: f.feature }, f.psi ?? 0);
+    }
+    this.driftGauge.set(latest.feature_drift_score ?? 0);
+    this.predictionGauge.set(latest.prediction_drift_score ?? 0);
+    const perf = latest.report.performance as Record<'ml' | 'control', ArmPerformance> | undefined;
+    if (perf) {
+      this.outcomes.publish(perf);
+    }
+  }
+
   /** The default window: the last DRIFT_WINDOW_HOURS, ending at the start of the current minute. */
   defaultWindow(now = new Date(this.clock.now())): DriftWindow {
     const to = new Date(Math.floor(now.getTime() / 60_000) * 60_000);

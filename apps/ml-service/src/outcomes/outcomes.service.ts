@@ -28,6 +28,12 @@ export class OutcomesService {
   /** Performance over predictions made in [from, to), overall and per arm; also published as gauges. */
   async performance(from: Date, to: Date): Promise<Record<'overall' | 'ml' | 'control', ArmPerformance>> {
     const perf = performanceByArm(await this.repository.labelled(from, to));
+    this.publish(perf);
+    return perf;
+  }
+
+  /** Business gauges per arm (accuracy, FP and FN rates), for arms with labelled predictions. */
+  publish(perf: Record<'ml' | 'control', ArmPerformance>): void {
     for (const arm of ['ml', 'control'] as const) {
       const p = perf[arm];
       if (p.labelled > 0) {
@@ -40,6 +46,5 @@ export class OutcomesService {
         }
       }
     }
-    return perf;
   }
 }

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { freePort } from '../../support/service-process';
-import { sleep } from '../../support/patterns';
+import { freePort } from '../support/service-process';
+import { sleep } from '../support/patterns';
 
 /** The repository root. */
-export const ROOT = resolve(__dirname, '../../..');
+export const ROOT = resolve(__dirname, '../..');
 
 /** Debian package that provides each tool (installed by .ci/run when absent). */
 const PACKAGE_OF: Record<string, string> = {
