@@ -53,7 +53,9 @@ function naivePsi(base: number[], cur: number[]): number {
 }
 
 function grouped(counts: number[], starts: number[]): number[] {
-  return starts.map((s, g) => counts.slice(s, g + 1 < starts.length ? starts[g + 1] : counts.length - 1).reduce((a, b) => a + b, 0));
+  return starts.map((s, g) =>
+    counts.slice(s, g + 1 < starts.length ? starts[g + 1] : counts.length - 1).reduce((a, b) => a + b, 0),
+  );
 }
 
 describe('drift detection over mergeable histograms', () => {
@@ -63,7 +65,12 @@ describe('drift detection over mergeable histograms', () => {
   let phaseIndex = 0;
 
   /** Sends `n` simulated patterns inside a fresh 10-minute window of the manual clock. */
-  async function phase(n: number, seed: number, opts: SimulationOptions = {}, mutate?: (p: PatternInput, i: number) => PatternInput): Promise<Phase> {
+  async function phase(
+    n: number,
+    seed: number,
+    opts: SimulationOptions = {},
+    mutate?: (p: PatternInput, i: number) => PatternInput,
+  ): Promise<Phase> {
     const start = t0 + phaseIndex++ * 10 * MIN;
     const sims = generatePatterns(seed, n, opts);
     const items = sims.map((s, i) => {
@@ -72,7 +79,10 @@ describe('drift detection over mergeable histograms', () => {
     });
     for (let k = 0; k < items.length; k += 250) {
       clock.set(start + Math.floor((k / items.length) * 8 * MIN));
-      const res = await request(t.url).post('/api/ml/confidence/batch').send({ items: items.slice(k, k + 250) }).expect(200);
+      const res = await request(t.url)
+        .post('/api/ml/confidence/batch')
+        .send({ items: items.slice(k, k + 250) })
+        .expect(200);
       expect(res.body.results.every((r: { error?: unknown }) => !r.error)).toBe(true);
     }
     return {
@@ -102,8 +112,17 @@ describe('drift detection over mergeable histograms', () => {
   }
 
   async function openAlerts(type?: string) {
-    const res = await request(t.url).get(`/api/ml/alerts?status=open&limit=500${type ? `&type=${type}` : ''}`).expect(200);
-    return res.body.alerts as Array<{ id: number; fingerprint: string; type: string; severity: string; occurrences: number; details: { feature: string } }>;
+    const res = await request(t.url)
+      .get(`/api/ml/alerts?status=open&limit=500${type ? `&type=${type}` : ''}`)
+      .expect(200);
+    return res.body.alerts as Array<{
+      id: number;
+      fingerprint: string;
+      type: string;
+      severity: string;
+      occurrences: number;
+      details: { feature: string };
+    }>;
   }
 
   let baselinePhase: Phase;
@@ -129,7 +148,11 @@ describe('drift detection over mergeable histograms', () => {
     const res = await request(t.url)
       .post('/api/ml/baseline')
       .set(auth)
-      .send({ from: new Date(baselinePhase.start).toISOString(), to: new Date(baselinePhase.end).toISOString(), min_samples: 100000 })
+      .send({
+        from: new Date(baselinePhase.start).toISOString(),
+        to: new Date(baselinePhase.end).toISOString(),
+        min_samples: 100000,
+      })
       .expect(422);
     expect(res.body).toMatchObject({ statusCode: 422, found: 2000, needed: 100000 });
     expect(res.body.message).toMatch(/found 2000 .* need at least 100000/);
@@ -139,7 +162,12 @@ describe('drift detection over mergeable histograms', () => {
     const res = await request(t.url)
       .post('/api/ml/baseline')
       .set(auth)
-      .send({ source: 'recent', from: new Date(baselinePhase.start).toISOString(), to: new Date(baselinePhase.end).toISOString(), label: 'normal' })
+      .send({
+        source: 'recent',
+        from: new Date(baselinePhase.start).toISOString(),
+        to: new Date(baselinePhase.end).toISOString(),
+        label: 'normal',
+      })
       .expect(201);
     expect(res.body).toMatchObject({ source: 'recent', sample_size: 2000, feature_count: 52, active: true });
     const active = await request(t.url).get('/api/ml/baseline').expect(200);
@@ -162,7 +190,11 @@ describe('drift detection over mergeable histograms', () => {
   });
 
   let surge: Phase;
-  let surgeReport: { id: number; drifted_features: string[]; report: { features: Array<{ feature: string; psi: number; js_distance: number }> } };
+  let surgeReport: {
+    id: number;
+    drifted_features: string[];
+    report: { features: Array<{ feature: string; psi: number; js_distance: number }> };
+  };
 
   it('(b) names the volume features after a volume surge on the recent bars', async () => {
     surge = await phase(1000, 3001, { volumeMultiplier: 4, recentBars: 8 });
@@ -185,10 +217,10 @@ describe('drift detection over mergeable histograms', () => {
       features: Record<string, { edges: number[]; groups: number[]; counts: number[] }>;
     };
     const rows = await withClient(t.db.url, (c) =>
-      c.query<{ features: number[] }>('SELECT features FROM ml_predictions WHERE created_at >= $1 AND created_at < $2', [
-        new Date(surge.start),
-        new Date(surge.end),
-      ]),
+      c.query<{ features: number[] }>(
+        'SELECT features FROM ml_predictions WHERE created_at >= $1 AND created_at < $2',
+        [new Date(surge.start), new Date(surge.end)],
+      ),
     );
     expect(rows.rows).toHaveLength(1000);
     for (const name of ['volume_ratio_20', 'rsi_14', 'vol_20', 'reward_risk']) {

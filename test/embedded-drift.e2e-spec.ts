@@ -38,9 +38,17 @@ describe('drift on embedded PGlite', () => {
     const from = new Date(Math.floor(Date.now() / MIN) * MIN - 10 * MIN).toISOString();
     const to = new Date(Math.ceil(Date.now() / MIN) * MIN + MIN).toISOString();
 
-    const tooFew = await request(svc.url).post('/api/ml/baseline').set(auth).send({ from, to, min_samples: 1000 }).expect(422);
+    const tooFew = await request(svc.url)
+      .post('/api/ml/baseline')
+      .set(auth)
+      .send({ from, to, min_samples: 1000 })
+      .expect(422);
     expect(tooFew.body).toMatchObject({ found: 300, needed: 1000 });
-    const recent = await request(svc.url).post('/api/ml/baseline').set(auth).send({ from, to, min_samples: 100 }).expect(201);
+    const recent = await request(svc.url)
+      .post('/api/ml/baseline')
+      .set(auth)
+      .send({ from, to, min_samples: 100 })
+      .expect(201);
     expect(recent.body).toMatchObject({ source: 'recent', sample_size: 300, active: true });
 
     const report = await request(svc.url).post('/api/ml/drift/run').set(auth).send({ from, to }).expect(200);

@@ -16,7 +16,10 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 
 async function send(url: string, items: unknown[]): Promise<void> {
   for (let k = 0; k < items.length; k += 200) {
-    await request(url).post('/api/ml/confidence/batch').send({ items: items.slice(k, k + 200) }).expect(200);
+    await request(url)
+      .post('/api/ml/confidence/batch')
+      .send({ items: items.slice(k, k + 200) })
+      .expect(200);
   }
 }
 
@@ -58,7 +61,9 @@ describe('GET /api/ml/metrics', () => {
     const last = res.body.history[res.body.history.length - 1];
     expect(last.request_count).toBe(400);
     expect(last.timestamp).toMatch(/Z$/);
-    const rows = await withClient(t.db.url, (c) => c.query('SELECT instance_id, request_count FROM ml_metric_snapshots'));
+    const rows = await withClient(t.db.url, (c) =>
+      c.query('SELECT instance_id, request_count FROM ml_metric_snapshots'),
+    );
     expect(rows.rows).toEqual([{ instance_id: t.config.INSTANCE_ID, request_count: 400 }]);
   });
 
@@ -71,7 +76,12 @@ describe('GET /api/ml/metrics', () => {
 describe('rollout controls and readiness', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await bootTestApp({ ENABLE_PHASE5_ML: false, ML_ROLLOUT_PERCENT: 100, ML_MODEL_DIR: makeModelDir('rf'), ML_ADMIN_TOKEN: TOKEN });
+    t = await bootTestApp({
+      ENABLE_PHASE5_ML: false,
+      ML_ROLLOUT_PERCENT: 100,
+      ML_MODEL_DIR: makeModelDir('rf'),
+      ML_ADMIN_TOKEN: TOKEN,
+    });
   });
   afterAll(async () => t.close());
 
@@ -95,7 +105,9 @@ describe('rollout controls and readiness', () => {
   it('refuses a wrong token with 401 and writes the refusal to the audit log', async () => {
     await request(t.url).put('/api/ml/rollout').set('Authorization', 'Bearer nope').send({ percent: 5 }).expect(401);
     await new Promise((r) => setTimeout(r, 200));
-    const rows = await withClient(t.db.url, (c) => c.query(`SELECT action, outcome FROM ml_audit_log WHERE outcome = 'refused'`));
+    const rows = await withClient(t.db.url, (c) =>
+      c.query(`SELECT action, outcome FROM ml_audit_log WHERE outcome = 'refused'`),
+    );
     expect(rows.rows).toContainEqual({ action: 'PUT /api/ml/rollout', outcome: 'refused' });
   });
 
@@ -103,21 +115,31 @@ describe('rollout controls and readiness', () => {
     const p = patterns(1, 91)[0];
     const before = await request(t.url).post('/api/ml/confidence').send(p).expect(200);
     expect(before.body.fallback_reason).toBe('ml_disabled');
-    const res = await request(t.url).put('/api/ml/rollout').set(auth).set('X-Actor', 'alice').send({ enabled: true, percent: 100 }).expect(200);
+    const res = await request(t.url)
+      .put('/api/ml/rollout')
+      .set(auth)
+      .set('X-Actor', 'alice')
+      .send({ enabled: true, percent: 100 })
+      .expect(200);
     expect(res.body).toMatchObject({ enabled: true, percent: 100, source: 'database', updated_by: 'admin:alice' });
     const after = await request(t.url).post('/api/ml/confidence').send(p).expect(200);
     expect(after.body.source).toBe('ml_blended');
     const audit = await withClient(t.db.url, (c) =>
       c.query(`SELECT actor, before, after FROM ml_audit_log WHERE action = 'rollout.update' ORDER BY id`),
     );
-    expect(audit.rows[0]).toMatchObject({ actor: 'admin:alice', before: { enabled: false, percent: 100 }, after: { enabled: true, percent: 100 } });
+    expect(audit.rows[0]).toMatchObject({
+      actor: 'admin:alice',
+      before: { enabled: false, percent: 100 },
+      after: { enabled: true, percent: 100 },
+    });
     const metrics = await request(t.url).get('/metrics');
     expect(metrics.text).toMatch(/^ml_enabled 1$/m);
   });
 
   it('judges the readiness checklist from real state', async () => {
     let res = await request(t.url).get('/api/ml/rollout/readiness').expect(200);
-    const item = (id: string) => [...res.body.checklist, ...res.body.success_criteria].find((i: { id: string }) => i.id === id);
+    const item = (id: string) =>
+      [...res.body.checklist, ...res.body.success_criteria].find((i: { id: string }) => i.id === id);
     expect(item('migrations_applied').result).toBe('pass');
     expect(item('champion_deployed').result).toBe('pass');
     expect(item('baseline_established').result).toBe('fail');
@@ -152,8 +174,14 @@ describe('histogram paths and retention', () => {
     const db = await createTestDatabase();
     const clock = new ManualClock(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
     const dir = makeModelDir('rf');
-    const a = await bootTestApp({ ENABLE_PHASE5_ML: true, ML_ROLLOUT_PERCENT: 50, ML_MODEL_DIR: dir, INSTANCE_ID: 'a' }, { db, clock });
-    const b = await bootTestApp({ ENABLE_PHASE5_ML: true, ML_ROLLOUT_PERCENT: 50, ML_MODEL_DIR: dir, INSTANCE_ID: 'b' }, { db, clock });
+    const a = await bootTestApp(
+      { ENABLE_PHASE5_ML: true, ML_ROLLOUT_PERCENT: 50, ML_MODEL_DIR: dir, INSTANCE_ID: 'a' },
+      { db, clock },
+    );
+    const b = await bootTestApp(
+      { ENABLE_PHASE5_ML: true, ML_ROLLOUT_PERCENT: 50, ML_MODEL_DIR: dir, INSTANCE_ID: 'b' },
+      { db, clock },
+    );
     try {
       const from = new Date(clock.now());
       const items = patterns(600, 95);
@@ -169,7 +197,9 @@ describe('histogram paths and retention', () => {
       const repo = a.app.get(HistogramWindowRepository);
       const binning = a.app.get(FeatureHistogramService).currentBinning()!;
       const served = await repo.sum(binning.modelVersion, from, to);
-      const instances = await withClient(db.url, (c) => c.query('SELECT DISTINCT instance_id FROM ml_feature_histograms'));
+      const instances = await withClient(db.url, (c) =>
+        c.query('SELECT DISTINCT instance_id FROM ml_feature_histograms'),
+      );
       expect(instances.rows).toHaveLength(2);
 
       const shadow = HistogramBinning.fromReference({
