@@ -1,11 +1,13 @@
 import { DatasetFileError, TrainingDataError } from '@app/training/pipeline';
 import { UsageError } from './cli-args';
+import { REPORT_USAGE, reportCommand } from './commands/report.command';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.command';
 import { TRAIN_USAGE, trainCommand } from './commands/train.command';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[], out: (l: string) => void) => Promise<void> }> = {
   train: { usage: TRAIN_USAGE, run: trainCommand },
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
+  report: { usage: REPORT_USAGE, run: reportCommand },
 };
 
 function usage(): string {

@@ -9,6 +9,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { BaselineModule } from './baseline/baseline.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DriftModule } from './drift/drift.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
 import { HealthModule } from './health/health.module';
@@ -43,6 +44,7 @@ export class AppModule {
         BaselineModule,
         DriftModule,
         ReadinessModule,
+        DashboardModule,
       ],
     };
   }

@@ -235,7 +235,11 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
       tags: ['ui'],
       summary: 'Operator page assets (bundled JS/CSS)',
       parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { 200: { description: 'asset' }, 404: error('no such asset') },
+      responses: {
+        200: { description: 'asset' },
+        404: error('no such asset'),
+        503: error('bundle not built: run npm run build:dashboard'),
+      },
     },
   },
 };
@@ -251,9 +255,9 @@ export function openApiDocument(version: string): OpenAPIObject {
         'Scores chart patterns with an ONNX model blended with the rule confidence (60/40, threshold 0.55), ' +
         'falls back to rules with a named reason, and monitors itself (DESIGN §4).',
     },
-    paths: OPERATIONS as OpenAPIObject['paths'],
+    paths: OPERATIONS,
     components: {
-      schemas: SCHEMAS as NonNullable<OpenAPIObject['components']>['schemas'],
+      schemas: SCHEMAS,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ML_ADMIN_TOKEN' } },
     },
   };
