@@ -194,6 +194,44 @@ describe('circuit breaker over real model calls', () => {
   });
 });
 
+describe('log sampling', () => {
+  it('writes about LOG_SAMPLE_RATE of the successful inference_complete events, and every fallback', async () => {
+    const t = await bootTestApp({
+      ENABLE_PHASE5_ML: true,
+      ML_ROLLOUT_PERCENT: 50,
+      ML_MODEL_DIR: makeModelDir('rf'),
+      LOG_SAMPLE_RATE: 0.1,
+    });
+    try {
+      const items = patterns(400, 29, 'sampled');
+      await request(t.url)
+        .post('/api/ml/confidence/batch')
+        .send({ items: items.slice(0, 200) })
+        .expect(200);
+      const res = await request(t.url)
+        .post('/api/ml/confidence/batch')
+        .send({ items: items.slice(200) })
+        .expect(200);
+      expect(res.body.results).toHaveLength(200);
+      const events = t.logs.filter(
+        (l) => l.event === 'inference_complete' && String(l.pattern_id).startsWith('sampled-'),
+      );
+      const blended = events.filter((e) => e.source === 'ml_blended').length;
+      const fallbacks = events.filter((e) => e.source === 'rule_fallback').length;
+      const answered = await request(t.url).post('/api/ml/confidence/batch').send({ items }).expect(200);
+      const expectedFallbacks = answered.body.results.filter(
+        (r: { source: string }) => r.source === 'rule_fallback',
+      ).length;
+      expect(fallbacks).toBe(expectedFallbacks);
+      const mlAnswers = 400 - expectedFallbacks;
+      expect(blended).toBeGreaterThanOrEqual(Math.floor(mlAnswers / 10) - 1);
+      expect(blended).toBeLessThanOrEqual(Math.ceil(mlAnswers / 10) + 1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('rollout bucketing and the kill switch', () => {
   it('puts everyone in control with not_in_rollout at 0%, and splits deterministically at 50%', async () => {
     const dir = makeModelDir('rf');

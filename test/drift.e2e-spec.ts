@@ -52,6 +52,19 @@ function naivePsi(base: number[], cur: number[]): number {
   return e.reduce((s, ei, i) => s + (a[i] - ei) * Math.log(a[i] / ei), 0);
 }
 
+function naiveJs(base: number[], cur: number[]): number {
+  const tb = base.reduce((a, b) => a + b, 0);
+  const tc = cur.reduce((a, b) => a + b, 0);
+  let js = 0;
+  base.forEach((b, i) => {
+    const p = b / tb;
+    const q = cur[i] / tc;
+    const m = (p + q) / 2;
+    js += (p > 0 ? 0.5 * p * Math.log2(p / m) : 0) + (q > 0 ? 0.5 * q * Math.log2(q / m) : 0);
+  });
+  return Math.sqrt(js);
+}
+
 function grouped(counts: number[], starts: number[]): number[] {
   return starts.map((s, g) =>
     counts.slice(s, g + 1 < starts.length ? starts[g + 1] : counts.length - 1).reduce((a, b) => a + b, 0),
@@ -212,7 +225,7 @@ describe('drift detection over mergeable histograms', () => {
     expect(metrics.text).toContain(`ml_feature_psi{feature="${drifted[0]}"}`);
   });
 
-  it('gives PSI equal to an independent computation from the raw rows (1e-9)', async () => {
+  it('gives PSI and JS distance equal to an independent computation from the raw rows (1e-9)', async () => {
     const baseline = (await request(t.url).get('/api/ml/baseline').expect(200)).body as {
       features: Record<string, { edges: number[]; groups: number[]; counts: number[] }>;
     };
@@ -230,9 +243,11 @@ describe('drift detection over mergeable histograms', () => {
       for (const r of rows.rows) {
         counts[naiveSlot(ref.edges, Number(r.features[j]))]++;
       }
-      const expected = naivePsi(grouped(ref.counts, ref.groups), grouped(counts, ref.groups));
-      const reported = surgeReport.report.features.find((f) => f.feature === name)!.psi;
-      expect(Math.abs(reported - expected)).toBeLessThan(1e-9);
+      const base = grouped(ref.counts, ref.groups);
+      const cur = grouped(counts, ref.groups);
+      const reported = surgeReport.report.features.find((f) => f.feature === name)!;
+      expect(Math.abs(reported.psi - naivePsi(base, cur))).toBeLessThan(1e-9);
+      expect(Math.abs(reported.js_distance - naiveJs(base, cur))).toBeLessThan(1e-9);
     }
   });
 

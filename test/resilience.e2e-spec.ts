@@ -48,6 +48,10 @@ describe('database unreachable mid-run', () => {
       expect(res.body.source).toBe('ml_blended');
     }
     await request(t.url).get('/health/ready').expect(503);
+    // An endpoint that needs the database fails as a 500 without internals, logged with its request id.
+    const failed = await request(t.url).get('/api/ml/baselines').set('x-request-id', 'outage-req-1').expect(500);
+    expect(failed.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+    expect(t.logs.some((l) => l.request_id === 'outage-req-1' && l.level === 'ERROR')).toBe(true);
     const health = await request(t.url).get('/api/ml/health').expect(503);
     expect(health.body.details.database).toMatchObject({ status: 'down', severity: 'CRITICAL' });
     const metrics = await request(t.url).get('/metrics');

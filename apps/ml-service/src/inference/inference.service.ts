@@ -281,10 +281,13 @@ export class InferenceService {
 
   /** The plan's inference_complete event; fallbacks always, successes sampled at LOG_SAMPLE_RATE. */
   private logInference(r: ConfidenceResult): void {
-    const rate = this.config.LOG_SAMPLE_RATE;
-    const sampled = rate >= 1 || (rate > 0 && this.logCounter++ % Math.round(1 / rate) === 0);
-    if (!sampled && r.source === 'ml_blended') {
-      return;
+    if (r.source === 'ml_blended') {
+      // Deterministic 1-in-N sampling of the successful events only; fallbacks are always written.
+      const rate = this.config.LOG_SAMPLE_RATE;
+      const every = rate > 0 ? Math.max(1, Math.round(1 / rate)) : 0;
+      if (every === 0 || this.logCounter++ % every !== 0) {
+        return;
+      }
     }
     this.logger.log({
       event: 'inference_complete',
