@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runCli } from './support/cli';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,28 +25,6 @@ const MIN = 60_000;
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test/artifacts/dashboard.png');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliResult> {
-  const argv = [
-    'node_modules/ts-node/dist/bin.js',
-    '--swc',
-    '-r',
-    'tsconfig-paths/register',
-    'apps/ml-cli/src/main.ts',
-    ...args,
-  ];
-  return new Promise((done) => {
-    const child = execFile(process.execPath, argv, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (_err, stdout, stderr) =>
-      done({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
 
 /** Reads a data attribute of the first element matching `selector` as a number (0 when absent). */
 async function numberAttr(page: Page, selector: string, name: string): Promise<number> {

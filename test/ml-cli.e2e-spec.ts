@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { CliResult, runCli } from './support/cli';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,27 +16,8 @@ import { generateSyntheticRows } from '@app/training/pipeline';
 const ROOT = resolve(__dirname, '..');
 const SHIPPED = join(ROOT, 'models', 'phase5');
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function runTrain(args: string[]): Promise<CliResult> {
-  const argv = [
-    'node_modules/ts-node/dist/bin.js',
-    '--swc',
-    '-r',
-    'tsconfig-paths/register',
-    'apps/ml-cli/src/main.ts',
-    'train',
-    ...args,
-  ];
-  return new Promise((done) => {
-    const child = execFile(process.execPath, argv, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (_err, stdout, stderr) =>
-      done({ code: child.exitCode, stdout, stderr }),
-    );
-  });
+  return runCli(['train', ...args]);
 }
 
 /** Every directory and file under `dir` (relative path → 'dir' or the file's sha256). */

@@ -26,6 +26,10 @@ const MIN = 60_000;
 
 const auth = { Authorization: `Bearer ${TOKEN}`, 'X-Actor': 'demo' };
 
+// The demo reads loosely typed JSON answers; the service's own types live in apps/ml-service.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 async function call(
   method: string,
   path: string,

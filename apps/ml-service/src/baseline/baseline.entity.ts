@@ -1,17 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { FeatureSummary } from '@app/features/binning';
 
-/** Per-feature reference distribution: fine counts, coarse groups and moments (DESIGN §9). */
-export interface FeatureReference {
-  edges: number[];
-  counts: number[];
+/** Per-feature reference distribution (DESIGN §9): the card's statistics plus coarse groups. */
+export interface FeatureReference extends FeatureSummary {
   /** Fine-slot index where each coarse group starts. */
   groups: number[];
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-  non_finite: number;
   non_finite_rate: number;
 }
 

@@ -4,6 +4,7 @@ import { DataSource, Repository } from 'typeorm';
 import { Clock, DomainException, ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '@app/features';
+import type { FeatureSummary } from '@app/features/binning';
 import { coarseGroupStarts, histogramMoments, addCounts } from '../drift/drift-statistics.util';
 import { ModelRegistry } from '../inference/model-registry.service';
 import { FeatureHistogramService } from '../monitoring/feature-histogram.service';
@@ -43,19 +44,8 @@ export function summarize(b: BaselineEntity): BaselineSummary {
   };
 }
 
-interface CardStats {
-  edges: number[];
-  counts: number[];
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-  non_finite: number;
-}
-
 /** Reference from fine counts: coarse equal-mass groups and moments. */
-export function referenceFrom(edges: number[], counts: number[], exact?: Partial<CardStats>): FeatureReference {
+export function referenceFrom(edges: number[], counts: number[], exact?: Partial<FeatureSummary>): FeatureReference {
   const m = histogramMoments(edges, counts);
   const count = exact?.count ?? m.count;
   const nonFinite = exact?.non_finite ?? m.non_finite;
@@ -130,13 +120,13 @@ export class BaselineService {
   }
 
   private fromCard(card: Record<string, unknown>, binning: HistogramBinning): Partial<BaselineEntity> {
-    const stats = card.feature_statistics as Record<string, CardStats>;
+    const stats = card.feature_statistics as Record<string, FeatureSummary>;
     const features: Record<string, FeatureReference> = {};
     for (const name of FEATURE_NAMES) {
       const s = stats[name];
       features[name] = referenceFrom(s.edges, s.counts, s);
     }
-    const ps = card.prediction_statistics as CardStats | undefined;
+    const ps = card.prediction_statistics as FeatureSummary | undefined;
     const metrics = card.metrics as Record<string, number> | undefined;
     return {
       source: 'training',

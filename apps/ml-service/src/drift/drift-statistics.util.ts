@@ -1,3 +1,5 @@
+import type { FeatureSummary } from '@app/features/binning';
+
 /**
  * Distribution comparison over fixed bins (DESIGN §9). Counts arrays use the fine-binning layout of
  * `@app/features/binning`: [underflow, bins…, overflow, non-finite]. Non-finite values are data

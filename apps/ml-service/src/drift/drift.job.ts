@@ -6,6 +6,7 @@ import { CronJob } from 'cron';
 import type { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/config';
+import { withAdvisoryLock } from '@app/database';
 import { METRIC } from '@app/metrics';
 import type { DriftReportEntity } from '../alerts/drift-report.entity';
 import { DriftService, DriftWindow } from './drift.service';
@@ -78,25 +79,12 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs the drift job under the advisory lock; skips (and says so) when another run holds it. */
   async runExclusive(trigger: 'schedule' | 'manual', window: DriftWindow): Promise<DriftRunOutcome> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        DRIFT_LOCK_KEY,
-      ])) as Array<{
-        locked: boolean;
-      }>;
-      if (!locked) {
+    const outcome = await withAdvisoryLock(this.db, DRIFT_LOCK_KEY, async (): Promise<DriftRunOutcome> => {
+      if (trigger === 'schedule' && (await this.alreadyDone(window))) {
         this.runs.inc({ result: 'skipped' });
-        const message = 'drift job skipped: another run holds the drift advisory lock';
-        this.logger.log({ event: 'drift_skipped', reason: 'locked' }, message);
-        return { ran: false, reason: 'locked', message };
+        return { ran: false, reason: 'already_done', message: 'drift job skipped: this tick already has a report' };
       }
       try {
-        if (trigger === 'schedule' && (await this.alreadyDone(window))) {
-          this.runs.inc({ result: 'skipped' });
-          return { ran: false, reason: 'already_done', message: 'drift job skipped: this tick already has a report' };
-        }
         const report = await this.drift.run(trigger, window);
         this.runs.inc({ result: 'success' });
         this.lastSuccess.set(Date.now() / 1000);
@@ -104,12 +92,15 @@ export class DriftJob implements OnModuleInit, OnApplicationShutdown {
       } catch (err) {
         this.runs.inc({ result: 'failure' });
         throw err;
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [DRIFT_LOCK_KEY]);
       }
-    } finally {
-      await runner.release();
+    });
+    if (!outcome.locked) {
+      this.runs.inc({ result: 'skipped' });
+      const message = 'drift job skipped: another run holds the drift advisory lock';
+      this.logger.log({ event: 'drift_skipped', reason: 'locked' }, message);
+      return { ran: false, reason: 'locked', message };
     }
+    return outcome.value;
   }
 
   private async alreadyDone(window: DriftWindow): Promise<boolean> {

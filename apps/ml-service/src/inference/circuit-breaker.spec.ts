@@ -1,3 +1,4 @@
+import { LogHistogram } from '@app/metrics';
 import { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker';
 
 const options: CircuitBreakerOptions = {
@@ -105,5 +106,30 @@ describe('CircuitBreaker', () => {
     breaker.record(1, false);
     expect(breaker.snapshot().calls).toBe(20);
     expect(breaker.state).toBe('closed');
+  });
+
+  it('keeps the same window statistics as merging every live second (running totals)', () => {
+    let now = 5_000_000;
+    const breaker = new CircuitBreaker({ ...options, minRequests: 1_000_000 }, () => now);
+    const calls: Array<{ second: number; ms: number; ok: boolean }> = [];
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      now += Math.floor(rand() * (i % 500 < 20 ? 4000 : 60));
+      const ms = 0.05 + rand() * rand() * 300;
+      const ok = rand() > 0.1;
+      breaker.record(ms, ok);
+      calls.push({ second: Math.floor(now / 1000), ms, ok });
+      if (i % 37 === 0) {
+        const nowSecond = Math.floor(now / 1000);
+        const live = calls.filter((c) => nowSecond - c.second < options.windowSeconds);
+        const latency = new LogHistogram();
+        live.forEach((c) => latency.record(c.ms));
+        const snap = breaker.snapshot();
+        expect(snap.calls).toBe(live.length);
+        expect(snap.errorRate).toBe(live.length > 0 ? live.filter((c) => !c.ok).length / live.length : null);
+        expect(snap.p95Ms).toBe(latency.quantile(0.95));
+      }
+    }
   });
 });

@@ -26,6 +26,8 @@ interface SecondBucket {
  */
 export class CircuitBreaker {
   private readonly buckets: SecondBucket[];
+  /** Running sum of the live buckets, so a call costs O(1) instead of merging the whole window. */
+  private readonly total = { calls: 0, errors: 0, latency: new LogHistogram() };
   private stateValue: CircuitState = 'closed';
   private openedAt = 0;
   private probesIssued = 0;
@@ -71,8 +73,11 @@ export class CircuitBreaker {
     const bucket = this.bucketFor(Math.floor(this.now() / 1000));
     bucket.calls++;
     bucket.latency.record(latencyMs);
+    this.total.calls++;
+    this.total.latency.record(latencyMs);
     if (!ok) {
       bucket.errors++;
+      this.total.errors++;
     }
     const slow = latencyMs > this.options.latencyP95Ms;
     if (this.stateValue === 'half_open') {
@@ -129,36 +134,57 @@ export class CircuitBreaker {
 
   private reset(): void {
     for (const b of this.buckets) {
-      b.second = -1;
-      b.calls = 0;
-      b.errors = 0;
-      b.latency.reset();
+      this.clear(b);
+    }
+  }
+
+  /** Empties a bucket and takes its counts out of the running total. */
+  private clear(b: SecondBucket): void {
+    if (b.second >= 0) {
+      this.total.calls -= b.calls;
+      this.total.errors -= b.errors;
+      const counts = this.total.latency.counts;
+      for (let i = 0; i < counts.length; i++) {
+        counts[i] -= b.latency.counts[i];
+      }
+      this.total.latency.total -= b.latency.total;
+      this.total.latency.sum -= b.latency.sum;
+    }
+    b.second = -1;
+    b.calls = 0;
+    b.errors = 0;
+    b.latency.reset();
+  }
+
+  /** Clears the buckets that have left the window ending at `nowSecond`. */
+  private expire(nowSecond: number): void {
+    for (const b of this.buckets) {
+      if (b.second >= 0 && nowSecond - b.second >= this.buckets.length) {
+        this.clear(b);
+      }
     }
   }
 
   private bucketFor(second: number): SecondBucket {
+    this.expire(second);
     const bucket = this.buckets[second % this.buckets.length];
     if (bucket.second !== second) {
+      this.clear(bucket);
       bucket.second = second;
-      bucket.calls = 0;
-      bucket.errors = 0;
-      bucket.latency.reset();
     }
     return bucket;
   }
 
   private window(): { calls: number; errors: number; latency: LogHistogram } {
-    const nowSecond = Math.floor(this.now() / 1000);
-    const latency = new LogHistogram();
-    let calls = 0;
-    let errors = 0;
+    this.expire(Math.floor(this.now() / 1000));
+    // The max is not subtractable: take it from the live buckets, so quantiles cap exactly as a merge would.
+    let max = 0;
     for (const b of this.buckets) {
-      if (b.second >= 0 && nowSecond - b.second < this.buckets.length) {
-        calls += b.calls;
-        errors += b.errors;
-        latency.merge(b.latency);
+      if (b.second >= 0 && b.latency.max > max) {
+        max = b.latency.max;
       }
     }
-    return { calls, errors, latency };
+    this.total.latency.max = max;
+    return this.total;
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { buildFeatures, isFiniteVector, PatternInput, validatePatternInput } from '@app/features';
+import { buildFeatures, isFiniteVector, PATTERN_INPUT_FIELDS, PatternInput, validatePatternInput } from '@app/features';
 import { generatePatterns } from '@app/simulation';
 import { blend, passesThreshold } from './blending.util';
 
@@ -18,29 +18,15 @@ const anyValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
 
-const FIELDS = [
-  'pattern_id',
-  'symbol',
-  'pattern_type',
-  'direction',
-  'timeframe',
-  'rule_confidence',
-  'pattern_start_index',
-  'pattern_end_index',
-  'breakout_price',
-  'target_price',
-  'stop_price',
-] as const;
+/** Every top-level field but the candles, which are mutated value by value below. */
+const FIELDS = PATTERN_INPUT_FIELDS.filter((f) => f !== 'candles');
 
 /** A valid request with a few fields and candle values replaced by arbitrary values. */
 const mutated = fc
   .record({
     base: fc.integer({ min: 0, max: BASE.length - 1 }),
     fields: fc.array(fc.tuple(fc.constantFrom(...FIELDS), anyValue), { maxLength: 2 }),
-    candles: fc.array(
-      fc.tuple(fc.nat(), fc.constantFrom('t', 'o', 'h', 'l', 'c', 'v'), anyValue),
-      { maxLength: 2 },
-    ),
+    candles: fc.array(fc.tuple(fc.nat(), fc.constantFrom('t', 'o', 'h', 'l', 'c', 'v'), anyValue), { maxLength: 2 }),
     scale: fc.constantFrom(1, 1e-6, 1e6, 0.5),
   })
   .map(({ base, fields, candles, scale }) => {

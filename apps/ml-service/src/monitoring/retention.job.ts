@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '@app/common';
 import { AppConfig, HISTOGRAM_RETENTION_DAYS, METRIC_SNAPSHOT_RETENTION_DAYS } from '@app/config';
+import { withAdvisoryLock } from '@app/database';
 
 const RETENTION_LOCK_KEY = 5_120_002;
 const BATCH = 10_000;
@@ -56,45 +57,33 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
 
   /** Deletes expired rows of every table; returns how many per table (null when another replica holds the lock). */
   async run(): Promise<Record<string, number> | null> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        RETENTION_LOCK_KEY,
-      ])) as Array<{
-        locked: boolean;
-      }>;
-      if (!locked) {
-        return null;
-      }
-      try {
-        const deleted: Record<string, number> = {};
-        for (const t of this.targets()) {
-          const cutoff = new Date(this.clock.now() - t.days * DAY).toISOString();
-          let total = 0;
-          for (;;) {
-            const result = (await runner.query(
-              `DELETE FROM ${t.table} WHERE ${t.key} IN (
-                 SELECT ${t.key} FROM ${t.table} WHERE ${t.column} < $1 ORDER BY ${t.column} LIMIT ${BATCH})`,
-              [cutoff],
-            )) as [unknown[], number];
-            const n = Number(result[1] ?? 0);
-            total += n;
-            if (n < BATCH) {
-              break;
-            }
+    const outcome = await withAdvisoryLock(this.db, RETENTION_LOCK_KEY, async () => {
+      const deleted: Record<string, number> = {};
+      for (const t of this.targets()) {
+        const cutoff = new Date(this.clock.now() - t.days * DAY).toISOString();
+        let total = 0;
+        for (;;) {
+          const result = (await this.db.query(
+            `DELETE FROM ${t.table} WHERE ${t.key} IN (
+               SELECT ${t.key} FROM ${t.table} WHERE ${t.column} < $1 ORDER BY ${t.column} LIMIT ${BATCH})`,
+            [cutoff],
+          )) as [unknown[], number];
+          const n = Number(result[1] ?? 0);
+          total += n;
+          if (n < BATCH) {
+            break;
           }
-          deleted[t.table] = total;
         }
-        if (Object.values(deleted).some((n) => n > 0)) {
-          this.logger.log({ event: 'retention', deleted }, 'expired rows deleted');
-        }
-        return deleted;
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+        deleted[t.table] = total;
       }
-    } finally {
-      await runner.release();
+      return deleted;
+    });
+    if (!outcome.locked) {
+      return null;
     }
+    if (Object.values(outcome.value).some((n) => n > 0)) {
+      this.logger.log({ event: 'retention', deleted: outcome.value }, 'expired rows deleted');
+    }
+    return outcome.value;
   }
 }

@@ -1,4 +1,4 @@
-import { DIRECTIONS, FEATURE_NAMES, PATTERN_TYPES, TIMEFRAMES } from '@app/features';
+import { DIRECTIONS, FEATURE_NAMES, PATTERN_INPUT_FIELDS, PATTERN_TYPES, TIMEFRAMES } from '@app/features';
 import { FALLBACK_REASONS } from '../inference/inference.types';
 
 type Schema = Record<string, unknown>;
@@ -31,20 +31,7 @@ export const SCHEMAS: Record<string, Schema> = {
   ConfidenceRequest: {
     type: 'object',
     additionalProperties: false,
-    required: [
-      'pattern_id',
-      'symbol',
-      'pattern_type',
-      'direction',
-      'timeframe',
-      'rule_confidence',
-      'pattern_start_index',
-      'pattern_end_index',
-      'breakout_price',
-      'target_price',
-      'stop_price',
-      'candles',
-    ],
+    required: [...PATTERN_INPUT_FIELDS],
     properties: {
       pattern_id: { ...str, minLength: 1, maxLength: 128 },
       symbol: { ...str, minLength: 1, maxLength: 32 },

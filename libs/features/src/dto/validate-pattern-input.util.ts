@@ -36,8 +36,8 @@ export function formatValidationErrors(errors: readonly ValidationError[], paren
   return messages;
 }
 
-/** The request fields of DESIGN §4; anything else is an unknown field. */
-const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set([
+/** The request fields of DESIGN §4, all required; anything else is an unknown field. */
+export const PATTERN_INPUT_FIELDS = [
   'pattern_id',
   'symbol',
   'pattern_type',
@@ -50,7 +50,8 @@ const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set([
   'target_price',
   'stop_price',
   'candles',
-] satisfies Array<keyof PatternInputDto>);
+] as const satisfies ReadonlyArray<keyof PatternInputDto>;
+const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set(PATTERN_INPUT_FIELDS);
 
 /**
  * Validates an untrusted request body with exactly the rules of the service (plainToInstance +
