@@ -253,3 +253,21 @@ describe('histogram paths and retention', () => {
     }
   });
 });
+
+describe('metric snapshots', () => {
+  it('adds a second snapshot of the same minute to the first instead of replacing it', async () => {
+    const t = await bootTestApp({ ENABLE_PHASE5_ML: false });
+    try {
+      const snapshots = t.app.get(MetricSnapshotService);
+      const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 60_000); // "at" the next minute boundary
+      await send(t.url, patterns(30, 141, 'snap-a'));
+      await snapshots.snapshot(new Date(minute.getTime() + 10));
+      await send(t.url, patterns(20, 142, 'snap-b'));
+      await snapshots.snapshot(new Date(minute.getTime() + 20));
+      const rows = await withClient(t.db.url, (c) => c.query('SELECT request_count FROM ml_metric_snapshots'));
+      expect(rows.rows).toEqual([{ request_count: 50 }]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -24,6 +24,8 @@ export class MetricSnapshotService implements OnModuleInit, OnApplicationShutdow
   private readonly logger = new Logger(MetricSnapshotService.name);
   private timer: NodeJS.Timeout | null = null;
   private pending: PendingSnapshot[] = [];
+  /** This instance's counts of the minute last snapshotted, to merge a repeated snapshot of it. */
+  private readonly recent = new Map<number, WindowCounts>();
 
   constructor(
     private readonly config: AppConfig,
@@ -47,7 +49,13 @@ export class MetricSnapshotService implements OnModuleInit, OnApplicationShutdow
     if (counts.requests > 0 || counts.invalidRequests > 0) {
       // The counts belong to the minute that just ended.
       const minute = new Date(Math.floor((at.getTime() - 1) / 60_000) * 60_000);
-      this.pending.push({ minute, counters: encodeCounts(counts) });
+      // A second snapshot in the same minute (shutdown, a test, a drift run) adds to the row, never replaces it.
+      const earlier = this.recent.get(minute.getTime());
+      const merged = earlier ? counts.add(earlier) : counts;
+      this.recent.clear();
+      this.recent.set(minute.getTime(), merged);
+      this.pending = this.pending.filter((p) => p.minute.getTime() !== minute.getTime());
+      this.pending.push({ minute, counters: encodeCounts(merged) });
       if (this.pending.length > MAX_PENDING) {
         this.pending.splice(0, this.pending.length - MAX_PENDING);
       }

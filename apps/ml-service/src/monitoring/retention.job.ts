@@ -63,11 +63,12 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
         const cutoff = new Date(this.clock.now() - t.days * DAY).toISOString();
         let total = 0;
         for (;;) {
-          const result = (await this.db.query(
+          // TypeORM answers a DELETE with [rows, affected count].
+          const result = await this.db.query<[unknown[], number]>(
             `DELETE FROM ${t.table} WHERE ${t.key} IN (
                SELECT ${t.key} FROM ${t.table} WHERE ${t.column} < $1 ORDER BY ${t.column} LIMIT ${BATCH})`,
             [cutoff],
-          )) as [unknown[], number];
+          );
           const n = Number(result[1] ?? 0);
           total += n;
           if (n < BATCH) {
