@@ -42,7 +42,9 @@ export class CreateMlSchema1764230400000 implements MigrationInterface {
         counts integer[] NOT NULL,
         PRIMARY KEY (minute, instance_id, model_version, arm, feature)
       )`);
-    await q.query(`CREATE INDEX ml_feature_histograms_model_minute_idx ON ml_feature_histograms (model_version, minute)`);
+    await q.query(
+      `CREATE INDEX ml_feature_histograms_model_minute_idx ON ml_feature_histograms (model_version, minute)`,
+    );
 
     await q.query(`
       CREATE TABLE ml_outcomes (

@@ -54,13 +54,16 @@ export async function bootTestApp(
   options: BootOptions = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const config = loadConfig({}, {
-    LOG_LEVEL: 'info',
-    PREDICTION_LOG_FLUSH_MS: 50,
-    DRIFT_SCHEDULE_ENABLED: false,
-    ...overrides,
-    DATABASE_URL: db.url,
-  });
+  const config = loadConfig(
+    {},
+    {
+      LOG_LEVEL: 'info',
+      PREDICTION_LOG_FLUSH_MS: 50,
+      DRIFT_SCHEDULE_ENABLED: false,
+      ...overrides,
+      DATABASE_URL: db.url,
+    },
+  );
   const sink = new LogSink();
   let builder = Test.createTestingModule({ imports: [AppModule.forConfig(config, sink)] });
   if (options.runtime) {

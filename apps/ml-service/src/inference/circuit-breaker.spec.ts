@@ -113,7 +113,7 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker({ ...options, minRequests: 1_000_000 }, () => now);
     const calls: Array<{ second: number; ms: number; ok: boolean }> = [];
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 3000; i++) {
       now += Math.floor(rand() * (i % 500 < 20 ? 4000 : 60));
       const ms = 0.05 + rand() * rand() * 300;
