@@ -96,6 +96,19 @@ describe(`smoke (${embedded ? 'embedded PGlite' : 'PostgreSQL'}): boot, score, l
     expect(wrongMethod.headers.allow).toBe('POST');
   });
 
+  it('answers the monitoring endpoints before any drift run', async () => {
+    const alerts = await request(t.url).get('/api/ml/alerts').expect(200);
+    expect(alerts.body).toMatchObject({
+      drift: { status: 'no_report', feature_drift_score: null, drifted_features: [] },
+      alerts: [],
+      next_cursor: null,
+    });
+    const metrics = await request(t.url).get('/api/ml/metrics').expect(200);
+    expect(metrics.body.current.request_count).toBeGreaterThan(0);
+    await request(t.url).get('/api/ml/rollout/readiness').expect(200);
+    await request(t.url).get('/api/ml/baseline').expect(404);
+  });
+
   it('exports the Prometheus metrics', async () => {
     const res = await request(t.url).get('/metrics').expect(200);
     expect(res.text).toContain('ml_predictions_total{source="rule_fallback",arm="control"');

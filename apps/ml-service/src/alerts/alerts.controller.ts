@@ -18,7 +18,7 @@ export class AlertsController {
   @Get()
   async list(
     @Query() q: AlertsQueryDto,
-  ): Promise<{ drift: DriftSummary | null; alerts: AlertView[]; next_cursor: string | null }> {
+  ): Promise<{ drift: DriftSummary; alerts: AlertView[]; next_cursor: string | null }> {
     const [drift, page] = await Promise.all([
       this.reports.latestSummary(),
       this.alerts.list({

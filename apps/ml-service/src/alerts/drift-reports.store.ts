@@ -5,12 +5,12 @@ import { DriftReportEntity } from './drift-report.entity';
 
 /** Summary of the latest drift run, as GET /api/ml/alerts carries it. */
 export interface DriftSummary {
-  report_id: number;
+  report_id: number | null;
   status: string;
   feature_drift_score: number | null;
   prediction_drift_score: number | null;
   drifted_features: string[];
-  computed_at: string;
+  computed_at: string | null;
   baseline_id: number | null;
   sample_size: number;
 }
@@ -55,10 +55,20 @@ export class DriftReportsStore {
   }
 
   /** The latest run that could judge drift (not "insufficient data"), else the latest run. */
-  async latestSummary(): Promise<DriftSummary | null> {
+  async latestSummary(): Promise<DriftSummary> {
     const r = (await this.latestJudged()) ?? (await this.reports.findOne({ where: {}, order: { id: 'DESC' } }));
     if (!r) {
-      return null;
+      // Same shape before the first run, so clients can read the fields without a null check.
+      return {
+        report_id: null,
+        status: 'no_report',
+        feature_drift_score: null,
+        prediction_drift_score: null,
+        drifted_features: [],
+        computed_at: null,
+        baseline_id: null,
+        sample_size: 0,
+      };
     }
     return {
       report_id: r.id,

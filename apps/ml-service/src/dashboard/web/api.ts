@@ -44,12 +44,12 @@ export interface AlertView {
 }
 
 export interface DriftSummary {
-  report_id: number;
+  report_id: number | null;
   status: string;
   feature_drift_score: number | null;
   prediction_drift_score: number | null;
   drifted_features: string[];
-  computed_at: string;
+  computed_at: string | null;
   baseline_id: number | null;
   sample_size: number;
 }

@@ -294,9 +294,10 @@ async function refreshAlerts(): Promise<void> {
   byId('alerts-count').textContent =
     `${open} open, ${res.alerts.length - open} acknowledged${res.next_cursor ? ' (first 100)' : ''}`;
   const d = res.drift;
-  byId('drift-summary').textContent = d
-    ? `Latest drift run #${d.report_id} (${fmt.ago(d.computed_at)}): ${d.status}, feature drift score ${fmt.num(d.feature_drift_score)}, prediction drift ${fmt.num(d.prediction_drift_score)}${d.drifted_features.length > 0 ? `, drifted: ${d.drifted_features.join(', ')}` : ''}.`
-    : 'No drift run yet.';
+  byId('drift-summary').textContent =
+    d && d.report_id !== null
+      ? `Latest drift run #${d.report_id} (${fmt.ago(d.computed_at)}): ${d.status}, feature drift score ${fmt.num(d.feature_drift_score)}, prediction drift ${fmt.num(d.prediction_drift_score)}${d.drifted_features.length > 0 ? `, drifted: ${d.drifted_features.join(', ')}` : ''}.`
+      : 'No drift run yet.';
   showError(byId('alerts-error'), null);
   markLoaded('alerts');
 }
