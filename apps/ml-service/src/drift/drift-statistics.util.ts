@@ -103,14 +103,7 @@ export function jensenShannonDistance(expected: readonly number[], actual: reado
 export function histogramMoments(
   edges: readonly number[],
   counts: ArrayLike<number>,
-): {
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-  non_finite: number;
-} {
+): Omit<FeatureSummary, 'edges' | 'counts'> {
   const nonFinite = counts[counts.length - 1];
   const m = edges.length;
   const nBins = Math.max(m - 1, 1);
