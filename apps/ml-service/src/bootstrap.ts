@@ -16,6 +16,7 @@ import { AppModule } from './app.module';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
 import { ServingStatsService } from './monitoring/serving-stats.service';
 import { requireJsonBody } from './content-type.middleware';
+import { drainMiddleware } from './drain';
 import { openApiDocument } from './openapi/openapi.document';
 import { allowedMethodsLookup } from './route-methods.util';
 
@@ -55,6 +56,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.use((req: Request, res: Response, next: NextFunction) =>
     (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next),
   );
+  app.use(drainMiddleware(app));
   app.use(requireJsonBody);
   app.use('/api/ml/confidence/batch', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));

@@ -1,6 +1,7 @@
 import { AppConfig, ConfigValidationError, loadConfig } from '@app/config';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@app/database';
 import { createApp } from './bootstrap';
+import { drainAndClose } from './drain';
 
 /**
  * Boot: validate config (a bad value stops here, named), start embedded PGlite when no
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`${signal}: draining\n`);
-    await app.close();
+    await drainAndClose(app);
     await embedded?.stop();
     process.exit(0);
   };
