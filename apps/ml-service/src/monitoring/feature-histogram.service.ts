@@ -29,6 +29,8 @@ interface MinuteBucket {
 export class FeatureHistogramService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(FeatureHistogramService.name);
   private readonly buckets = new Map<string, MinuteBucket>();
+  /** The bucket of the previous request: most requests reuse it, skipping the key string and map lookup. */
+  private lastBucket: MinuteBucket | null = null;
   /** Rows waiting to be written, keyed so a minute staged twice is merged, not duplicated. */
   private readonly pending = new Map<string, HistogramRow>();
   private binning: HistogramBinning | null = null;
@@ -67,11 +69,16 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
       return;
     }
     const minute = Math.floor(atMs / 60_000);
-    const key = `${minute}|${binning.modelVersion}|${arm}`;
-    let bucket = this.buckets.get(key);
-    if (!bucket || bucket.binning !== binning) {
-      bucket = { minute, binning, arm, counts: new Uint32Array(binning.length) };
-      this.buckets.set(key, bucket);
+    let bucket = this.lastBucket;
+    if (!bucket || bucket.minute !== minute || bucket.arm !== arm || bucket.binning !== binning) {
+      const key = `${minute}|${binning.modelVersion}|${arm}`;
+      const existing = this.buckets.get(key);
+      bucket = existing && existing.binning === binning ? existing : null;
+      if (!bucket) {
+        bucket = { minute, binning, arm, counts: new Uint32Array(binning.length) };
+        this.buckets.set(key, bucket);
+      }
+      this.lastBucket = bucket;
     }
     binning.add(bucket.counts, features, confidenceMl);
   }
@@ -82,6 +89,8 @@ export class FeatureHistogramService implements OnModuleInit, OnApplicationShutd
    */
   flush(includeCurrent: boolean): Promise<void> {
     const nowMinute = Math.floor(this.clock.now() / 60_000);
+    // A staged bucket must not be counted into again: the next request looks its bucket up afresh.
+    this.lastBucket = null;
     for (const [key, b] of this.buckets) {
       if (includeCurrent || b.minute < nowMinute) {
         this.buckets.delete(key);

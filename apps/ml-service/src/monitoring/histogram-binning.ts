@@ -1,8 +1,11 @@
-import { binIndex, countsLength, equalWidthEdges } from '@app/features/binning';
+import { countsLength, equalWidthEdges } from '@app/features/binning';
 import { FEATURE_NAMES } from '@app/features';
 
 /** Name under which the ML confidence histogram is stored next to the 52 features. */
 export const PREDICTION_FEATURE = '__prediction__';
+
+/** Cells of the uniform lookup grid per series (HistogramBinning.slot): ~100 kB of tables per model. */
+const GRID_CELLS = 1024;
 
 /** Confidence bins when a card carries none: 20 equal bins over [0, 1]. */
 export const DEFAULT_PREDICTION_EDGES = equalWidthEdges(0, 1, 20);
@@ -23,6 +26,17 @@ export class HistogramBinning {
   readonly offsets: Int32Array;
   readonly length: number;
 
+  // Lookup tables of slot(): every series' edges in one array, each followed by +Infinity; per series
+  // its first edge, last edge, bin count and cell scale; per cell of a uniform grid over
+  // [first, last] a lower bound of the answer (see slot()).
+  private readonly flatEdges: Float64Array;
+  private readonly edgeStart: Int32Array;
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  private readonly scale: Float64Array;
+  private readonly bins: Int32Array;
+  private readonly cellStart: Uint16Array;
+
   private constructor(
     readonly modelVersion: string,
     edges: number[][],
@@ -34,6 +48,70 @@ export class HistogramBinning {
       this.offsets[i + 1] = this.offsets[i] + countsLength(this.edges[i]);
     }
     this.length = this.offsets[this.names.length];
+
+    const n = this.edges.length;
+    this.edgeStart = new Int32Array(n + 1);
+    this.edges.forEach((e, i) => (this.edgeStart[i + 1] = this.edgeStart[i] + e.length + 1));
+    this.flatEdges = new Float64Array(this.edgeStart[n]);
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.scale = new Float64Array(n);
+    this.bins = new Int32Array(n);
+    this.cellStart = new Uint16Array(n * GRID_CELLS);
+    this.edges.forEach((e, i) => {
+      const m = e.length;
+      if (m === 0 || m > 0xffff) {
+        throw new RangeError(`series ${this.names[i]} has ${m} edges (1..65535 supported)`);
+      }
+      this.flatEdges.set(e, this.edgeStart[i]);
+      this.flatEdges[this.edgeStart[i] + m] = Infinity;
+      this.first[i] = e[0];
+      this.last[i] = e[m - 1];
+      // A non-finite scale (degenerate or huge range) only makes slot() scan from edge 0: still exact.
+      const scale = m > 1 ? GRID_CELLS / (e[m - 1] - e[0]) : 0;
+      this.scale[i] = Number.isFinite(scale) ? scale : 0;
+      this.bins[i] = m > 1 ? m - 1 : 1;
+      // cellStart[c] = the largest k whose edge falls in a cell before c (0 if none): a lower bound of
+      // the answer for every x in cell c, because cell() is monotone in x.
+      let k = 0;
+      for (let c = 0; c < GRID_CELLS; c++) {
+        while (k + 1 < m && this.cell(i, e[k + 1]) < c) {
+          k++;
+        }
+        this.cellStart[i * GRID_CELLS + c] = this.cell(i, e[k]) < c ? k : 0;
+      }
+    });
+  }
+
+  /** Grid cell of a value in [first, last] of series i: the same arithmetic at build time and at lookup. */
+  private cell(i: number, x: number): number {
+    const c = ((x - this.first[i]) * this.scale[i]) | 0;
+    return c > GRID_CELLS - 1 ? GRID_CELLS - 1 : c;
+  }
+
+  /**
+   * binIndex(this.edges[i], x), in ~25 ns instead of a binary search's ~75: the grid cell of x gives a
+   * lower bound of the answer and a short forward scan (the +Infinity sentinel stops it) finishes.
+   */
+  slot(i: number, x: number): number {
+    const nBins = this.bins[i];
+    // x − x is 0 for every finite x and NaN for NaN and ±Infinity.
+    if (x - x !== 0) {
+      return nBins + 2;
+    }
+    if (x < this.first[i]) {
+      return 0;
+    }
+    if (x > this.last[i]) {
+      return nBins + 1;
+    }
+    const base = this.edgeStart[i];
+    let lo = this.cellStart[i * GRID_CELLS + this.cell(i, x)];
+    while (this.flatEdges[base + lo + 1] <= x) {
+      lo++;
+    }
+    // x equal to the last edge belongs to the last bin (closed on the right).
+    return 1 + (lo < nBins ? lo : nBins - 1);
   }
 
   /** Binning from a model card; null when the card has no usable feature statistics. */
@@ -70,10 +148,10 @@ export class HistogramBinning {
   add(counts: Uint32Array, features: ArrayLike<number>, confidence: number | null): void {
     const n = FEATURE_NAMES.length;
     for (let i = 0; i < n; i++) {
-      counts[this.offsets[i] + binIndex(this.edges[i], features[i])]++;
+      counts[this.offsets[i] + this.slot(i, features[i])]++;
     }
     if (confidence !== null) {
-      counts[this.offsets[n] + binIndex(this.edges[n], Math.fround(confidence))]++;
+      counts[this.offsets[n] + this.slot(n, Math.fround(confidence))]++;
     }
   }
 
