@@ -97,7 +97,12 @@ describe('two replicas', () => {
       .expect(201);
     await eventually(
       async () => {
-        const run = await request(a.url).post('/api/ml/drift/run').set('Authorization', `Bearer ${TOKEN}`).send({});
+        // The window must hold this test's traffic: end it at the next minute boundary.
+        const to = Math.ceil(Date.now() / 60_000) * 60_000;
+        const run = await request(a.url)
+          .post('/api/ml/drift/run')
+          .set('Authorization', `Bearer ${TOKEN}`)
+          .send({ from: new Date(to - 600_000).toISOString(), to: new Date(to).toISOString() });
         return run.status === 200 && ['ok', 'drift'].includes(run.body.status as string);
       },
       20_000,
