@@ -17,6 +17,7 @@ import { BaselineService } from '@app/ml-service/baseline/baseline.service';
 import { DriftService } from '@app/ml-service/drift/drift.service';
 import { FeatureHistogramService } from '@app/ml-service/monitoring/feature-histogram.service';
 import { HistogramWindowRepository } from '@app/ml-service/monitoring/histogram-window.repository';
+import { OutcomesService } from '@app/ml-service/outcomes/outcomes.service';
 import { DataSource } from 'typeorm';
 import { argNumber, argValue, median } from './harness';
 
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
     await app.get(BaselineService).create({ source: 'training' } as never);
     const sumSeconds: number[] = [];
     const runSeconds: number[] = [];
+    const performanceSeconds: number[] = [];
+    let labelled = 0;
     let report: { status: string; sample_size: number; duration_ms: number } | null = null;
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
@@ -98,6 +101,9 @@ async function main(): Promise<void> {
       if (sums.size === 0) {
         throw new Error('histogram sum found no rows');
       }
+      const t2 = performance.now();
+      labelled = (await app.get(OutcomesService).performance(from, to)).overall.labelled;
+      performanceSeconds.push((performance.now() - t2) / 1000);
       const t1 = performance.now();
       const saved = await app.get(DriftService).run('manual', { from, to });
       runSeconds.push((performance.now() - t1) / 1000);
@@ -115,6 +121,8 @@ async function main(): Promise<void> {
           runs: backfillRuns,
         },
         histogramSumSeconds: median(sumSeconds),
+        performanceSeconds: median(performanceSeconds),
+        labelled,
         driftRunSeconds: median(runSeconds),
         driftRuns: runSeconds,
         report,

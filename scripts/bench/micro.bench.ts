@@ -1,0 +1,118 @@
+/**
+ * The per-request floors behind the HTTP figures, in-process on this machine: JSON.parse of a
+ * 200-candle request body and of a batch of 100, validatePatternInput and buildFeatures per item,
+ * and the prediction log's write cost per row (Node CPU and the Postgres backend's CPU, one
+ * connection, batches of 1,000 through the service's own PredictionLogRepository).
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { buildFeatures, FEATURE_SCHEMA_VERSION, validatePatternInput } from '@app/features';
+import { MIGRATIONS } from '@app/migrations';
+import { PredictionLogRepository } from '@app/ml-service/prediction-log/prediction-log.repository';
+import type { PredictionRecord } from '@app/ml-service/prediction-log/prediction-record';
+import { median } from './harness';
+
+export interface ParseFloors {
+  singleKb: number;
+  parseSingleUs: number;
+  parseMbPerS: number;
+  parseBatchMs: number;
+  validateUs: number;
+  featuresUs: number;
+}
+
+function timeUs(fn: (i: number) => unknown, iterations: number, rounds = 5): number {
+  for (let i = 0; i < Math.min(iterations, 500); i++) {
+    fn(i);
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++) {
+      fn(i);
+    }
+    samples.push(((performance.now() - t0) * 1000) / iterations);
+  }
+  return median(samples);
+}
+
+/** JSON.parse, validation and feature cost of the bench's own request bodies. */
+export function parseFloors(bodies: string[], batchBody: string): ParseFloors {
+  const parsed = bodies.map((b) => JSON.parse(b) as unknown);
+  const dtos = parsed.map((p) => validatePatternInput(p).value!);
+  const parseSingleUs = timeUs((i) => JSON.parse(bodies[i % bodies.length]), 2000);
+  const bytes = bodies.reduce((s, b) => s + Buffer.byteLength(b), 0) / bodies.length;
+  return {
+    singleKb: bytes / 1024,
+    parseSingleUs,
+    parseMbPerS: bytes / parseSingleUs,
+    parseBatchMs: timeUs(() => JSON.parse(batchBody), 20) / 1000,
+    validateUs: timeUs((i) => validatePatternInput(parsed[i % parsed.length]), 2000),
+    featuresUs: timeUs((i) => buildFeatures(dtos[i % dtos.length]), 2000),
+  };
+}
+
+function pgBackendCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** µs of CPU per logged prediction: Node (building the statement) and Postgres (executing it). */
+export async function logWriteCost(databaseUrl: string, bodies: string[]): Promise<{ nodeUs: number; pgUs: number }> {
+  const ds = new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    extra: { max: 1 },
+  });
+  await ds.initialize();
+  try {
+    const repo = new PredictionLogRepository(ds);
+    const features = bodies.slice(0, 200).map((b) => buildFeatures(validatePatternInput(JSON.parse(b)).value!));
+    const rows: PredictionRecord[] = Array.from({ length: 1000 }, (_, i) => ({
+      created_at: new Date(),
+      pattern_id: `logcost-${i}`,
+      symbol: 'ABCD',
+      pattern_type: 'double_bottom',
+      timeframe: '1h',
+      direction: 'bullish',
+      instance_id: 'bench',
+      model_version: 'v1-rf-s42-0ba10e2f',
+      feature_schema_version: FEATURE_SCHEMA_VERSION,
+      arm: 'ml',
+      source: 'ml_blended',
+      fallback_reason: null,
+      confidence: 0.61,
+      confidence_ml: 0.65,
+      confidence_rule: 0.55,
+      confidence_blended: 0.61,
+      passes_threshold: true,
+      cache_hit: false,
+      inference_latency_ms: 0.42,
+      features: features[i % features.length],
+    }));
+    const [{ pid }] = await ds.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+    for (let k = 0; k < 3; k++) {
+      await repo.insertMany(rows);
+    }
+    const node: number[] = [];
+    const pg: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const n = 5;
+      const c0 = process.cpuUsage();
+      const p0 = pgBackendCpu(pid);
+      for (let k = 0; k < n; k++) {
+        await repo.insertMany(rows);
+      }
+      const c = process.cpuUsage(c0);
+      node.push((c.user + c.system) / (n * rows.length));
+      pg.push(((pgBackendCpu(pid) - p0) * 1e6) / (n * rows.length));
+    }
+    return { nodeUs: median(node), pgUs: median(pg) };
+  } finally {
+    await ds.destroy();
+  }
+}
