@@ -141,6 +141,41 @@ describe('POST /api/ml/confidence with a model', () => {
     });
   });
 
+  it('logs and counts a refused scoring request like any other route: one WARN line with its request id', async () => {
+    const counted = async (): Promise<number> => {
+      const text = (await request(t.url).get('/metrics')).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('http_requests_total{method="POST",route="/api/ml/confidence",status_code="400"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await counted();
+    const res = await request(t.url)
+      .post('/api/ml/confidence')
+      .set('x-request-id', 'bad-req-7')
+      .send({ ...traffic[42], rule_confidence: 7 })
+      .expect(400);
+    expect(res.headers['x-request-id']).toBe('bad-req-7');
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(JSON.stringify(res.body.message)).toContain('rule_confidence');
+    await sleep(50);
+    const lines = t.logs.filter((l) => l.request_id === 'bad-req-7');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'WARN',
+      res: { status_code: 400 },
+      req: { method: 'POST', url: '/api/ml/confidence' },
+    });
+    expect(await counted()).toBe(before + 1);
+    // Without a usable id of its own, the request gets a fresh one.
+    const fresh = await request(t.url)
+      .post('/api/ml/confidence')
+      .set('x-request-id', 'bad id!')
+      .send(traffic[43])
+      .expect(200);
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('logs every scored request to ml_predictions with the three confidences', async () => {
     const p = traffic[41];
     const res = await request(t.url).post('/api/ml/confidence').send(p).expect(200);

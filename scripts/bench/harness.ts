@@ -15,8 +15,11 @@ import { Client } from 'pg';
 import { generatePatterns } from '@app/simulation';
 
 export const ROOT = resolve(__dirname, '../..');
-/** Private build output, so a concurrent `nest build` of dist/ cannot swap files under a running benchmark. */
-export const BUILD_DIR = resolve(ROOT, '.tmp/perf-build');
+/**
+ * Private build output, so a concurrent `nest build` of dist/ cannot swap files under a running benchmark.
+ * BENCH_BUILD_DIR points a run at another build (e.g. to compare two versions of the service).
+ */
+export const BUILD_DIR = resolve(ROOT, process.env.BENCH_BUILD_DIR ?? '.tmp/perf-build');
 export const SERVICE_MAIN = resolve(BUILD_DIR, 'apps/ml-service/src/main.js');
 export const ADMIN_DATABASE_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';

@@ -18,18 +18,20 @@ import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionLogModule } from './prediction-log/prediction-log.module';
 import { ReadinessModule } from './rollout/readiness.module';
 import { RolloutModule } from './rollout/rollout.module';
-import { loggingParams } from './logging.config';
+import { APP_LOGGER, createAppLogger, loggingParams } from './logging.config';
 
 /** The service, built from a validated config (main.ts and the e2e tests both come through here). */
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig, logDestination?: pino.DestinationStream): DynamicModule {
+    const logger = createAppLogger(config, logDestination);
     return {
       module: AppModule,
+      providers: [{ provide: APP_LOGGER, useValue: logger }],
       imports: [
         AppConfigModule.forConfig(config),
         CommonModule,
-        LoggerModule.forRoot(loggingParams(config, logDestination)),
+        LoggerModule.forRoot(loggingParams(logger)),
         DatabaseModule,
         ScheduleModule.forRoot(),
         MetricsModule,

@@ -19,6 +19,9 @@ import { requireJsonBody } from './content-type.middleware';
 import { drainMiddleware } from './drain';
 import { openApiDocument } from './openapi/openapi.document';
 import { allowedMethodsLookup } from './route-methods.util';
+import { ConfidenceController } from './inference/confidence.controller';
+import { scoringRoutes } from './inference/scoring-routes';
+import { APP_LOGGER } from './logging.config';
 
 /** Version shown in the OpenAPI document. */
 const SERVICE_VERSION = '1.0.0';
@@ -42,6 +45,8 @@ export async function createApp(config: AppConfig, logDestination?: pino.Destina
 export async function configureApp(app: NestExpressApplication, config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // A weak ETag is a hash of every JSON answer, and no client here revalidates a POST answer or a metric.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(
     httpMetricsMiddleware(
@@ -58,7 +63,14 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   );
   app.use(drainMiddleware(app));
   app.use(requireJsonBody);
-  app.use('/api/ml/confidence/batch', express.json({ limit: BATCH_BODY_LIMIT, strict: true }));
+  app.use(
+    scoringRoutes({
+      controller: app.get(ConfidenceController),
+      logger: app.get<pino.Logger>(APP_LOGGER),
+      bodyLimit: config.BODY_LIMIT,
+      batchBodyLimit: BATCH_BODY_LIMIT,
+    }),
+  );
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   app.useGlobalPipes(
     new ValidationPipe({
