@@ -19,8 +19,12 @@ COPY scripts/build-dashboard.mjs ./scripts/build-dashboard.mjs
 RUN npm run build
 
 FROM node:20-slim AS runtime
+# A 32 MB young generation: scoring allocates ~200 kB per request (parsed candles, the queued log
+# row), and with V8's default the scavenger ran every few ms; measured +16% throughput, -13% CPU
+# per request at saturation (docs/BENCHMARKS.md). `npm run bench` starts the service with these too.
 ENV NODE_ENV=production \
-    PORT=8000
+    PORT=8000 \
+    NODE_OPTIONS="--max-semi-space-size=32"
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # Production dependencies only; onnxruntime-node's macOS and Windows binaries are dropped (~110 MB).

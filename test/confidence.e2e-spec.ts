@@ -178,11 +178,12 @@ describe('POST /api/ml/confidence with a model', () => {
 
   it('logs every scored request to ml_predictions with the three confidences', async () => {
     const p = traffic[41];
-    const res = await request(t.url).post('/api/ml/confidence').send(p).expect(200);
+    const res = await request(t.url).post('/api/ml/confidence?include_features=true').send(p).expect(200);
     await sleep(300);
     const rows = await withClient(t.db.url, (c) =>
       c.query(
-        `SELECT arm, source, fallback_reason, model_version, cache_hit, confidence_ml, confidence_rule, confidence_blended
+        `SELECT arm, source, fallback_reason, model_version, cache_hit, confidence_ml, confidence_rule, confidence_blended,
+                features
          FROM ml_predictions WHERE pattern_id = $1`,
         [p.pattern_id],
       ),
@@ -191,6 +192,9 @@ describe('POST /api/ml/confidence with a model', () => {
     expect(rows.rows[0]).toMatchObject({ arm: 'ml', source: 'ml_blended', fallback_reason: null, cache_hit: false });
     expect(rows.rows[0].confidence_ml).toBeCloseTo(res.body.confidence_ml, 5);
     expect(rows.rows[0].confidence_blended).toBeCloseTo(res.body.confidence_blended, 5);
+    // The logged vector is the served one, bit for bit (float32).
+    const served = FEATURE_NAMES.map((name) => Math.fround(res.body.features[name] as number));
+    expect((rows.rows[0].features as number[]).map(Number).map(Math.fround)).toEqual(served);
   });
 });
 

@@ -208,7 +208,16 @@ export interface ServiceOptions {
   waitReady?: boolean;
 }
 
-/** Boots the compiled service (node .tmp/perf-build/.../main.js) and waits until it listens and is ready. */
+/** The NODE_OPTIONS the image sets (Dockerfile `ENV ... NODE_OPTIONS="..."`), so benchmarks run the service as deployed. */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
+  return /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1] ?? '';
+}
+
+/**
+ * Boots the compiled service (node .tmp/perf-build/.../main.js) with the image's NODE_OPTIONS and
+ * waits until it listens and is ready.
+ */
 export async function startService(opts: ServiceOptions): Promise<Service> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAIN], {
@@ -217,6 +226,7 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/root',
       NODE_ENV: 'production',
+      NODE_OPTIONS: imageNodeOptions(),
       DATABASE_URL: opts.databaseUrl,
       ENABLE_PHASE5_ML: 'true',
       LOG_LEVEL: 'warn',

@@ -59,7 +59,14 @@ function answer(handler: (req: Request) => Promise<unknown>): RequestHandler {
       next(err);
       return;
     }
-    pending.then((body) => res.status(200).json(body), next);
+    pending.then((body) => {
+      // res.json() would add content-type parsing and charset handling to every answer.
+      const json = JSON.stringify(body);
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(json));
+      res.end(json);
+    }, next);
   };
 }
 
