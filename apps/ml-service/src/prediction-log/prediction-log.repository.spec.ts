@@ -18,7 +18,7 @@ describe('realArrayLiteral', () => {
     let seed = 7;
     const random = Array.from({ length: 2000 }, () => {
       seed = (seed * 16807) % 2147483647;
-      return ((seed / 2147483647 - 0.5) * 10 ** ((seed % 60) - 30)) as number;
+      return (seed / 2147483647 - 0.5) * 10 ** ((seed % 60) - 30);
     });
     for (const v of [values, new Float32Array(random)]) {
       const literal = realArrayLiteral(v);
