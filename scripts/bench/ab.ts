@@ -6,10 +6,11 @@
  * machine's background load, so ratios are steadier than raw throughput on a busy machine.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/ab.ts \
- *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR]
+ *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR] [--rate R]
  *
  * BENCH_BUILD_DIR picks the service build (default .tmp/perf-build; build it first, e.g. `npm run bench
- * -- --only micro --build`). `--profile DIR` writes CPU profiles of every server there.
+ * -- --only micro --build`). `--profile DIR` writes CPU profiles of every server there; `--rate R` runs
+ * an open-loop client at R req/s instead of saturating (latency from the scheduled send time).
  */
 import {
   argNumber,
@@ -21,6 +22,7 @@ import {
   median,
   requestBodies,
   runAutocannon,
+  runPaced,
   Service,
   sleep,
   startBareServer,
@@ -33,6 +35,7 @@ interface Contender {
   db?: Database;
   rps: number[];
   cpuMs: number[];
+  p95: number[];
 }
 
 /** `--flag KEY=VALUE` (repeatable) as an environment. */
@@ -54,12 +57,15 @@ async function startContender(name: string, env: Record<string, string>, profile
     env: { ML_CACHE_ENABLED: 'false', PREDICTION_LOG_ENABLED: 'true', INSTANCE_ID: `bench-ab-${name}`, ...env },
     nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/${name}`] : [],
   });
-  return { name, server, db, rps: [], cpuMs: [] };
+  return { name, server, db, rps: [], cpuMs: [], p95: [] };
 }
 
-async function turn(c: Contender, bodies: string[], durationS: number): Promise<void> {
+async function turn(c: Contender, bodies: string[], durationS: number, rate?: number): Promise<void> {
   const cpu0 = cpuSeconds(c.server.pid);
-  const r = await runAutocannon({ url: c.server.url, bodies, connections: 50, durationS });
+  const r = rate
+    ? await runPaced({ url: c.server.url, bodies, rate, durationS, connections: 50 })
+    : await runAutocannon({ url: c.server.url, bodies, connections: 50, durationS });
+  c.p95.push(r.p95);
   const cpu = cpuSeconds(c.server.pid) - cpu0;
   c.rps.push(r.rps);
   c.cpuMs.push((cpu * 1000) / r.requests);
@@ -69,13 +75,14 @@ async function main(): Promise<void> {
   const rounds = argNumber('rounds', 3);
   const durationS = argNumber('duration', 6);
   const profileDir = argValue('profile');
+  const rate = argValue('rate') ? Number(argValue('rate')) : undefined;
   const bodies = requestBodies(500, 1, 'ab');
   const contenders: Contender[] = [await startContender('A', envFlags('--env'), profileDir)];
   if (process.argv.includes('--b-env')) {
     contenders.push(await startContender('B', envFlags('--b-env'), profileDir));
   }
   const bare = await startBareServer(profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/bare`] : []);
-  contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [] });
+  contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [], p95: [] });
   try {
     for (const c of contenders) {
       await runAutocannon({ url: c.server.url, bodies, connections: 50, durationS: 3 });
@@ -84,13 +91,13 @@ async function main(): Promise<void> {
       // Rotate the order so no contender always follows the same neighbour.
       for (let k = 0; k < contenders.length; k++) {
         const c = contenders[(k + i) % contenders.length];
-        await turn(c, bodies, durationS);
+        await turn(c, bodies, durationS, rate);
         await sleep(2000);
       }
       log(
         `round ${i}: ` +
           contenders
-            .map((c) => `${c.name} ${c.rps[i - 1].toFixed(0)} req/s ${c.cpuMs[i - 1].toFixed(3)} ms CPU/req`)
+            .map((c) => `${c.name} ${c.rps[i - 1].toFixed(0)} req/s ${c.cpuMs[i - 1].toFixed(3)} ms CPU/req p95 ${c.p95[i - 1].toFixed(1)} ms`)
             .join(' · '),
       );
     }
@@ -99,7 +106,7 @@ async function main(): Promise<void> {
       const ratios = c.rps.map((r, i) => r / bareRps[i]);
       log(
         `${c.name}: median ${median(c.rps).toFixed(0)} req/s, ${median(c.cpuMs).toFixed(3)} ms CPU/req, ` +
-          `ratio to bare ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(' / ')})`,
+          `ratio to bare ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(' / ')}), p95 ${median(c.p95).toFixed(1)} ms`,
       );
     }
     log(
