@@ -5,6 +5,7 @@ import request from 'supertest';
 import { makeModelDir } from './support/model-fixture';
 import { patterns } from './support/patterns';
 import { freePort, ServiceProcess, spawnService } from './support/service-process';
+import { withClient } from './support/test-database';
 
 const TOKEN = 'embedded-test-token-0000';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -63,5 +64,38 @@ describe('drift on embedded PGlite', () => {
     expect(['ok', 'drift']).toContain(vsTraining.body.status);
     const alerts = await request(svc.url).get('/api/ml/alerts?status=all').expect(200);
     expect(alerts.body.drift.report_id).toBe(vsTraining.body.id);
+  });
+
+  it('rebuilds the same per-minute counts from the raw log as the request path wrote', async () => {
+    // Arrange: the request path's rows for the window (flushed by a drift run), then removed.
+    const from = new Date(Math.floor(Date.now() / MIN) * MIN - 10 * MIN).toISOString();
+    const to = new Date(Math.ceil(Date.now() / MIN) * MIN + MIN).toISOString();
+    await request(svc.url).post('/api/ml/drift/run').set(auth).send({ from, to }).expect(200);
+    const rows = (): Promise<Map<string, number[]>> =>
+      withClient(svc.embeddedDbUrl!, async (c) => {
+        const r = await c.query<{ key: string; counts: number[] }>(
+          `SELECT extract(epoch FROM minute) || '|' || model_version || '|' || arm || '|' || feature AS key,
+                  counts
+           FROM ml_feature_histograms WHERE minute >= $1 AND minute < $2`,
+          [from, to],
+        );
+        return new Map(r.rows.map((x) => [x.key, x.counts]));
+      });
+    const served = await rows();
+    expect(served.size).toBeGreaterThan(0);
+    await withClient(svc.embeddedDbUrl!, (c) =>
+      c.query('DELETE FROM ml_feature_histograms WHERE minute >= $1 AND minute < $2', [from, to]),
+    );
+
+    // Act: a recent baseline finds the minutes missing and backfills them from ml_predictions.
+    const baseline = await request(svc.url)
+      .post('/api/ml/baseline')
+      .set(auth)
+      .send({ from, to, min_samples: 100 })
+      .expect(201);
+
+    // Assert
+    expect(baseline.body.sample_size).toBe(300);
+    expect(await rows()).toEqual(served);
   });
 });

@@ -170,7 +170,7 @@ describe('rollout controls and readiness', () => {
 });
 
 describe('histogram paths and retention', () => {
-  it('gives identical counts from the per-request histograms and the SQL backfill of raw rows, across two instances', async () => {
+  it('gives identical counts from the per-request histograms and the raw-log backfill, across two instances', async () => {
     const db = await createTestDatabase();
     const clock = new ManualClock(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
     const dir = makeModelDir('rf');
@@ -201,6 +201,15 @@ describe('histogram paths and retention', () => {
         c.query('SELECT DISTINCT instance_id FROM ml_feature_histograms'),
       );
       expect(instances.rows).toHaveLength(2);
+      // The raw rows hold what the backfill must count like the request path did: null confidences
+      // (control arm, fallbacks) and non-finite features (zero volumes).
+      const raw = await withClient(db.url, (c) =>
+        c.query(`SELECT count(*) FILTER (WHERE confidence_ml IS NULL)::int AS null_confidence,
+                        count(*) FILTER (WHERE features && '{NaN,Infinity,-Infinity}'::real[])::int AS non_finite
+                 FROM ml_predictions`),
+      );
+      expect(raw.rows[0].null_confidence).toBeGreaterThan(0);
+      expect(raw.rows[0].non_finite).toBeGreaterThan(0);
 
       const shadow = HistogramBinning.fromReference({
         model_version: 'backfill-check',

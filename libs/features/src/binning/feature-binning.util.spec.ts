@@ -1,8 +1,5 @@
-import { spawnSync } from 'node:child_process';
-
 import {
   binCount,
-  binSlotSql,
   binIndex,
   computeFineEdges,
   countBins,
@@ -176,57 +173,5 @@ describe('equalWidthEdges', () => {
     expect(edges[20]).toBe(1);
     expect(binIndex(edges, 1)).toBe(20);
     expect(binIndex(edges, 0)).toBe(1);
-  });
-});
-
-/**
- * Runs queries in real PostgreSQL (PGlite) in a child Node process: PGlite loads its WASM through a dynamic
- * import, which jest's module sandbox refuses without --experimental-vm-modules.
- */
-function runInPglite(queries: Array<{ sql: string; params: unknown[] }>): Array<Array<Record<string, unknown>>> {
-  const script = `
-    const { PGlite } = require('@electric-sql/pglite');
-    (async () => {
-      const queries = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-      const db = await PGlite.create();
-      const out = [];
-      for (const q of queries) out.push((await db.query(q.sql, q.params)).rows);
-      await db.close();
-      process.stdout.write(JSON.stringify(out));
-    })().catch((e) => { console.error(e); process.exit(1); });`;
-  const result = spawnSync(process.execPath, ['-e', script], {
-    input: JSON.stringify(queries),
-    encoding: 'utf8',
-    timeout: 60000,
-  });
-  if (result.status !== 0) {
-    throw new Error(`PGlite child failed: ${result.stderr}`);
-  }
-  return JSON.parse(result.stdout) as Array<Array<Record<string, unknown>>>;
-}
-
-describe('binSlotSql', () => {
-  it('gives the same slots as binIndex in real PostgreSQL (PGlite)', () => {
-    // Arrange
-    const r = rng(5);
-    const sample = Array.from({ length: 3000 }, () => Math.fround(r() * r() * 10));
-    const cases: Array<{ edges: number[]; xs: number[] }> = [
-      { edges: [0, 1, 2, 3], xs: [-1, 0, 0.5, 1, 2.5, 3, 4, NaN, Infinity, -Infinity] },
-      { edges: [7], xs: [6, 7, 8, NaN] },
-      { edges: computeFineEdges(sample.slice(0, 1000)), xs: [...sample, -1, 11, NaN] },
-    ];
-    const toSql = (v: number): string =>
-      Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
-    const sql =
-      `SELECT ${binSlotSql('t.x', 'p.e')} AS slot FROM (SELECT $1::float8[] AS e) AS p, ` +
-      'unnest($2::float8[]) WITH ORDINALITY AS t(x, i) ORDER BY t.i';
-
-    // Act
-    const results = runInPglite(cases.map(({ edges, xs }) => ({ sql, params: [edges.map(toSql), xs.map(toSql)] })));
-
-    // Assert
-    cases.forEach(({ edges, xs }, k) => {
-      expect(results[k].map((row) => row.slot)).toEqual(xs.map((x) => binIndex(edges, x)));
-    });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Fixed fine binning of one feature (DESIGN §9): quantile edges learnt once from the training data,
- * then a mergeable counts array per feature that the service, the model card and a SQL backfill all
- * fill the same way.
+ * then a mergeable counts array per feature that the service, the model card and the raw-log backfill
+ * all fill the same way.
  *
  * Counts layout, for strictly increasing `edges` e[0] < e[1] < … < e[m−1] with m ≥ 1 and
  * `nBins = max(m − 1, 1)` (see {@link binCount}):
@@ -17,10 +17,8 @@
  * Length = nBins + 3 ({@link countsLength}): `m + 2` whenever m ≥ 2. A feature with a single distinct
  * training value has edges `[v]` and one zero-width bin that holds exactly x = v (length 4).
  *
- * SQL equivalent (PostgreSQL, `edges` as `float8[]`, m = cardinality(edges), nb = greatest(m − 1, 1)):
- * `CASE WHEN x IN ('NaN','Infinity','-Infinity') THEN nb + 2 WHEN x < edges[1] THEN 0
- *  WHEN x > edges[m] THEN nb + 1 ELSE least(width_bucket(x, edges), nb) END`, as built by {@link binSlotSql}.
- * Bin the value exactly as it is stored (e.g. `Math.fround(x)` for a `real[]` column) so both paths agree.
+ * Bin the value exactly as it is stored (e.g. `Math.fround(x)` for a `real[]` column) so the request path
+ * and the backfill from the raw log agree.
  */
 
 /** Per-feature summary stored in the model card (`feature_statistics`) and used as the training baseline. */
@@ -86,20 +84,6 @@ export function binIndex(edges: ArrayLike<number>, x: number): number {
   }
   // x equal to the last edge belongs to the last bin (closed on the right).
   return 1 + (lo < nBins ? lo : nBins - 1);
-}
-
-/**
- * PostgreSQL expression giving the same slot as {@link binIndex} (0-based) for the float8 expression `x`
- * and the float8[] expression `edges` (both inserted verbatim, so pass trusted SQL, e.g. column names).
- */
-export function binSlotSql(x: string, edges: string): string {
-  const nb = `greatest(cardinality(${edges}) - 1, 1)`;
-  return (
-    `(CASE WHEN (${x}) IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN ${nb} + 2` +
-    ` WHEN (${x}) < (${edges})[1] THEN 0` +
-    ` WHEN (${x}) > (${edges})[cardinality(${edges})] THEN ${nb} + 1` +
-    ` ELSE least(width_bucket(${x}, ${edges}), ${nb}) END)`
-  );
 }
 
 /**
