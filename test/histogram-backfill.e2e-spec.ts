@@ -190,8 +190,7 @@ describe('histogram backfill from raw predictions (PostgreSQL)', () => {
        VALUES ($1, 'x', 'pages', 'ml', 'rsi_14', '{1}')`,
       [new Date(skipped * MIN).toISOString()],
     );
-    // The window starts mid-minute: rows before `from` are not binned.
-    const from = new Date(start + 1500);
+    const from = new Date(start);
     const to = new Date(start + 10 * MIN);
     const raw = await ds.query<Array<{ minute: string; arm: string; c: number | null; f: number[] }>>(
       `SELECT floor(extract(epoch FROM created_at) / 60)::text AS minute, arm, confidence_ml AS c, features AS f
@@ -215,9 +214,7 @@ describe('histogram backfill from raw predictions (PostgreSQL)', () => {
     // Act
     const binned = await repo.backfill(binning, from, to);
     const stored = await storedRows(ds, 'pages');
-    await repo.backfill(binning, from, to);
-    const fromWholeMinute = new Date(Math.ceil(from.getTime() / MIN) * MIN);
-    const rerun = await repo.backfill(binning, fromWholeMinute, to);
+    const rerun = await repo.backfill(binning, from, to);
 
     // Assert
     expect(binned).toBe(expectedBinned);
@@ -226,6 +223,52 @@ describe('histogram backfill from raw predictions (PostgreSQL)', () => {
     expect(await storedRows(ds, 'pages')).toEqual(stored);
     expect(rerun).toBe(0);
     expect(await storedRows(ds, 'pages', 'x')).toEqual(new Map([[`${skipped}|ml|rsi_14`, [1]]]));
-    expect(await repo.minutesMissing('pages', fromWholeMinute, to)).toBe(0);
+    expect(await repo.minutesMissing('pages', from, to)).toBe(0);
+  });
+
+  it('rebuilds whole minutes only, so a window with unaligned bounds never leaves a partial minute', async () => {
+    // Arrange: one prediction every 5 s over 12:00–12:05; a window from 12:00:30 to 12:04:30.
+    const binning = specBinning('whole');
+    const start = BASE + 120 * MIN;
+    const rows: RawRow[] = Array.from({ length: 60 }, (_, k) => ({
+      at: new Date(start + k * 5000).toISOString(),
+      arm: 'ml',
+      confidence: String(k / 60),
+      features: literal(Array.from({ length: FEATURE_COUNT }, (_, i) => Math.sin(k + i))),
+    }));
+    await insertRows(ds, rows);
+    const from = new Date(start + 30_000);
+    const to = new Date(start + 4 * MIN + 30_000);
+
+    // Act
+    const missingBefore = await repo.minutesMissing('whole', from, to);
+    const binned = await repo.backfill(binning, from, to);
+    const afterUnaligned = await storedRows(ds, 'whole');
+    // The same minutes again, then the whole five: only 12:00 and 12:04 are left to build, each in full.
+    const again = await repo.backfill(binning, from, to);
+    const rest = await repo.backfill(binning, new Date(start), new Date(start + 5 * MIN));
+
+    // Assert: 12:01–12:03 (36 predictions), none of the partial 12:00 or 12:04.
+    expect(missingBefore).toBe(3);
+    expect(binned).toBe(36);
+    expect(new Set([...afterUnaligned.keys()].map((k) => Number(k.split('|')[0]) - start / MIN))).toEqual(
+      new Set([1, 2, 3]),
+    );
+    expect(again).toBe(0);
+    expect(rest).toBe(24);
+    const full = new Map<string, Uint32Array>();
+    rows.forEach((r, k) => {
+      const key = `${Math.floor(Date.parse(r.at) / MIN)}|ml`;
+      if (!full.has(key)) {
+        full.set(key, new Uint32Array(binning.length));
+      }
+      binning.add(
+        full.get(key)!,
+        Float32Array.from(Array.from({ length: FEATURE_COUNT }, (_, i) => Math.sin(k + i))),
+        Math.fround(k / 60),
+      );
+    });
+    expect(await storedRows(ds, 'whole')).toEqual(expectedRows(binning, full));
+    expect(await repo.minutesMissing('whole', new Date(start), new Date(start + 5 * MIN))).toBe(0);
   });
 });

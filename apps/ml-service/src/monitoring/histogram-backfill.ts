@@ -25,8 +25,8 @@ const STREAMS = 2;
 type Range = [Date, Date];
 
 /**
- * Rebuilds histogram rows of `binning` from raw predictions for the minutes of [from, to) that have
- * none for its model version (see HistogramWindowRepository.backfill). Returns the predictions binned.
+ * Rebuilds histogram rows of `binning` from raw predictions for the whole minutes of [from, to) that
+ * have none for its model version (see HistogramWindowRepository.backfill). Returns the predictions binned.
  */
 export async function backfillHistograms(
   db: DataSource,
@@ -101,8 +101,24 @@ async function backfillSlice(
   return binned;
 }
 
-/** [lo, hi) ranges of the window whose minutes have no histogram rows for this model version. */
+/**
+ * The whole minutes of [from, to): a minute is rebuilt from all of its predictions or not at all.
+ * A backfilled part of a minute would stand beside that minute's request-path rows (another
+ * instance id) in a later window, or stay short after the minute's rest arrived. Null when none.
+ */
+export function wholeMinutes(from: Date, to: Date): Range | null {
+  const lo = Math.ceil(from.getTime() / MINUTE_MS) * MINUTE_MS;
+  const hi = Math.floor(to.getTime() / MINUTE_MS) * MINUTE_MS;
+  return lo < hi ? [new Date(lo), new Date(hi)] : null;
+}
+
+/** [lo, hi) ranges of the window's whole minutes that have no histogram rows for this model version. */
 async function missingRanges(db: DataSource, modelVersion: string, from: Date, to: Date): Promise<Range[]> {
+  const whole = wholeMinutes(from, to);
+  if (!whole) {
+    return [];
+  }
+  [from, to] = whole;
   const rows = await db.query<Array<{ s: number }>>(
     `SELECT DISTINCT date_part('epoch', minute) AS s FROM ml_feature_histograms
      WHERE model_version = $1 AND minute >= $2 AND minute < $3`,
@@ -117,14 +133,14 @@ async function missingRanges(db: DataSource, modelVersion: string, from: Date, t
   );
   const ranges: Range[] = [];
   let lo: number | null = null;
-  for (let m = Math.floor(from.getTime() / MINUTE_MS); m * MINUTE_MS < to.getTime(); m++) {
+  for (let m = from.getTime() / MINUTE_MS; m * MINUTE_MS < to.getTime(); m++) {
     if (existing.has(m)) {
       if (lo !== null) {
         ranges.push([new Date(lo), new Date(m * MINUTE_MS)]);
         lo = null;
       }
     } else if (lo === null) {
-      lo = Math.max(m * MINUTE_MS, from.getTime());
+      lo = m * MINUTE_MS;
     }
   }
   if (lo !== null) {

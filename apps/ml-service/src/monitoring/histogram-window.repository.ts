@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { backfillHistograms } from './histogram-backfill';
+import { backfillHistograms, wholeMinutes } from './histogram-backfill';
 import type { HistogramBinning } from './histogram-binning';
 
 /** Summed counts of a window: arm → feature → counts. */
@@ -50,8 +50,13 @@ export class HistogramWindowRepository {
     return out;
   }
 
-  /** Minutes of the window that have predictions but no histogram rows for this model version. */
+  /** Whole minutes of the window (those backfill can rebuild) with predictions but no histogram rows for this model version. */
   async minutesMissing(modelVersion: string, from: Date, to: Date): Promise<number> {
+    const whole = wholeMinutes(from, to);
+    if (!whole) {
+      return 0;
+    }
+    [from, to] = whole;
     const rows = await this.db.query<Array<{ n: string }>>(
       `SELECT count(*) AS n FROM (
          SELECT DISTINCT date_trunc('minute', created_at) AS minute FROM ml_predictions
