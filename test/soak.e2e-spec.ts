@@ -25,6 +25,8 @@ function p95(values: number[]): number {
  * client, not the service, set the "saturation" (~250 req/s against the service's ~1,400).
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+/** Transport errors by code, for the summary. */
+const transportErrors: Record<string, number> = {};
 function post(url: string, body: string): Promise<number> {
   return new Promise((done) => {
     const req = httpRequest(
@@ -40,7 +42,11 @@ function post(url: string, body: string): Promise<number> {
       },
     );
     // A transport error counts as status 0, which fails the "every answer is 200" check.
-    req.on('error', () => done(0));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.message;
+      transportErrors[code] = (transportErrors[code] ?? 0) + 1;
+      done(0);
+    });
     req.end(body);
   });
 }
@@ -185,6 +191,7 @@ describe(`soak (${SECONDS} s)`, () => {
         rss_mb: memory.map((m) => Math.round(m / 1e6)),
         growth_after_warmup_mb: Number(growthMb.toFixed(1)),
         statuses,
+        transport_errors: transportErrors,
       };
       process.stdout.write(`soak summary: ${JSON.stringify(summary)}\n`);
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { Arm } from '../inference/inference.types';
 import type { OutcomeDto } from './outcome.dto';
+import type { PerformanceCounts } from './performance.util';
 
 /** One labelled prediction: what was served and what happened. */
 export interface LabelledPrediction {
@@ -44,26 +46,77 @@ export class OutcomesRepository {
   }
 
   /**
-   * Predictions made in [from, to) that have an outcome; the latest prediction per pattern_id
-   * counts. Capped at the most recent `limit` labelled rows (labels arrive far slower than traffic).
+   * Performance counts (see PerformanceCounts) of the predictions made in [from, to) that have an
+   * outcome, overall and per arm; the latest prediction per pattern_id counts. Computed in SQL:
+   * fetching the labelled rows and sorting them for the AUC in Node blocked the event loop for
+   * seconds per drift run once a window held a few hundred thousand labels (found by the soak).
    */
-  async labelled(from: Date, to: Date, limit = 200_000): Promise<LabelledPrediction[]> {
+  async performanceCounts(from: Date, to: Date): Promise<Record<'overall' | Arm, PerformanceCounts>> {
     const rows = await this.db.query<
       Array<{
-        arm: 'ml' | 'control';
-        confidence: number;
-        confidence_ml: number | null;
-        passes_threshold: boolean;
-        outcome: number;
+        arm: 'overall' | Arm;
+        n: number;
+        positives: number;
+        tp: number;
+        tn: number;
+        fp: number;
+        fn: number;
+        brier_sum: number | null;
+        rank_sum: string | null;
       }>
     >(
-      `SELECT DISTINCT ON (p.pattern_id) p.arm, p.confidence, p.confidence_ml, p.passes_threshold, o.outcome
-       FROM ml_outcomes o JOIN ml_predictions p ON p.pattern_id = o.pattern_id
-       WHERE p.created_at >= $1 AND p.created_at < $2
-       ORDER BY p.pattern_id, p.created_at DESC
-       LIMIT $3`,
-      [from.toISOString(), to.toISOString(), limit],
+      `WITH l AS (
+         SELECT DISTINCT ON (p.pattern_id) p.arm, p.confidence, p.passes_threshold, o.outcome
+         FROM ml_outcomes o JOIN ml_predictions p ON p.pattern_id = o.pattern_id
+         WHERE p.created_at >= $1 AND p.created_at < $2
+         ORDER BY p.pattern_id, p.created_at DESC
+       ),
+       g AS (
+         SELECT arm, confidence, passes_threshold, outcome FROM l
+         UNION ALL
+         SELECT 'overall', confidence, passes_threshold, outcome FROM l
+       ),
+       ranked AS (
+         -- Ties share the average of their ranks: the first rank plus half the others.
+         SELECT arm, confidence::float8 AS c, passes_threshold AS t, outcome AS y,
+                rank() OVER (PARTITION BY arm ORDER BY confidence)
+                  + (count(*) OVER (PARTITION BY arm, confidence) - 1) / 2.0 AS r
+         FROM g
+       )
+       SELECT arm, count(*)::int AS n,
+              count(*) FILTER (WHERE y = 1)::int AS positives,
+              count(*) FILTER (WHERE t AND y = 1)::int AS tp,
+              count(*) FILTER (WHERE NOT t AND y = 0)::int AS tn,
+              count(*) FILTER (WHERE t AND y = 0)::int AS fp,
+              count(*) FILTER (WHERE NOT t AND y = 1)::int AS fn,
+              sum((c - y) ^ 2) AS brier_sum,
+              sum(r) FILTER (WHERE y = 1) AS rank_sum
+       FROM ranked GROUP BY arm`,
+      [from.toISOString(), to.toISOString()],
     );
-    return rows.map((r) => ({ ...r, outcome: r.outcome === 1 ? 1 : 0 }));
+    const empty = (): PerformanceCounts => ({
+      labelled: 0,
+      positives: 0,
+      tp: 0,
+      tn: 0,
+      fp: 0,
+      fn: 0,
+      brierSum: 0,
+      positiveRankSum: 0,
+    });
+    const out = { overall: empty(), ml: empty(), control: empty() };
+    for (const r of rows) {
+      out[r.arm] = {
+        labelled: r.n,
+        positives: r.positives,
+        tp: r.tp,
+        tn: r.tn,
+        fp: r.fp,
+        fn: r.fn,
+        brierSum: Number(r.brier_sum ?? 0),
+        positiveRankSum: Number(r.rank_sum ?? 0),
+      };
+    }
+    return out;
   }
 }

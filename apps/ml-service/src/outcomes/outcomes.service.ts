@@ -4,7 +4,7 @@ import type { Counter, Gauge } from 'prom-client';
 import { METRIC } from '@app/metrics';
 import type { OutcomeDto } from './outcome.dto';
 import { OutcomesRepository } from './outcomes.repository';
-import { ArmPerformance, performanceByArm } from './performance.util';
+import { ArmPerformance, fromCounts } from './performance.util';
 
 @Injectable()
 export class OutcomesService {
@@ -27,7 +27,12 @@ export class OutcomesService {
 
   /** Performance over predictions made in [from, to), overall and per arm; also published as gauges. */
   async performance(from: Date, to: Date): Promise<Record<'overall' | 'ml' | 'control', ArmPerformance>> {
-    const perf = performanceByArm(await this.repository.labelled(from, to));
+    const counts = await this.repository.performanceCounts(from, to);
+    const perf = {
+      overall: fromCounts(counts.overall),
+      ml: fromCounts(counts.ml),
+      control: fromCounts(counts.control),
+    };
     this.publish(perf);
     return perf;
   }

@@ -11,73 +11,80 @@ export interface ArmPerformance {
   brier: number | null;
 }
 
-/** Rank AUC with ties counted as halves; null unless both classes are present. */
-export function rankAuc(scores: number[], labels: number[]): number | null {
-  const idx = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let pos = 0;
-  let rankSum = 0;
+/**
+ * What performance is computed from, additive over rows: confusion counts at the threshold, the sum of
+ * squared errors of `confidence`, and the sum of the positives' ranks of `confidence` (ties as average
+ * ranks). The drift job gets them from SQL (OutcomesRepository.performanceCounts), so PostgreSQL sorts
+ * the window's labels and Node receives three rows.
+ */
+export interface PerformanceCounts {
+  labelled: number;
+  positives: number;
+  tp: number;
+  tn: number;
+  fp: number;
+  fn: number;
+  brierSum: number;
+  positiveRankSum: number;
+}
+
+/** Accuracy at the threshold (passes_threshold vs outcome), FP/FN rates, rank AUC and Brier. */
+export function fromCounts(c: PerformanceCounts): ArmPerformance {
+  const n = c.labelled;
+  const positives = c.tp + c.fn;
+  const negatives = c.tn + c.fp;
+  return {
+    labelled: n,
+    positives,
+    accuracy: n > 0 ? (c.tp + c.tn) / n : null,
+    false_positive_rate: negatives > 0 ? c.fp / negatives : null,
+    false_negative_rate: positives > 0 ? c.fn / positives : null,
+    auc:
+      positives > 0 && negatives > 0
+        ? (c.positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives)
+        : null,
+    brier: n > 0 ? c.brierSum / n : null,
+  };
+}
+
+/** The counts of labelled rows, in Node: the reference the SQL version is tested against. */
+export function countRows(rows: LabelledPrediction[]): PerformanceCounts {
+  const c: PerformanceCounts = {
+    labelled: rows.length,
+    positives: 0,
+    tp: 0,
+    tn: 0,
+    fp: 0,
+    fn: 0,
+    brierSum: 0,
+    positiveRankSum: 0,
+  };
+  for (const r of rows) {
+    if (r.passes_threshold && r.outcome === 1) {
+      c.tp++;
+    } else if (!r.passes_threshold && r.outcome === 0) {
+      c.tn++;
+    } else if (r.passes_threshold) {
+      c.fp++;
+    } else {
+      c.fn++;
+    }
+    c.brierSum += (r.confidence - r.outcome) ** 2;
+  }
+  c.positives = c.tp + c.fn;
+  const idx = rows.map((_, i) => i).sort((a, b) => rows[a].confidence - rows[b].confidence);
   for (let i = 0; i < idx.length;) {
     let j = i;
-    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) {
+    while (j + 1 < idx.length && rows[idx[j + 1]].confidence === rows[idx[i]].confidence) {
       j++;
     }
     const avgRank = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) {
-      if (labels[idx[k]] === 1) {
-        pos++;
-        rankSum += avgRank;
+      if (rows[idx[k]].outcome === 1) {
+        c.positiveRankSum += avgRank;
       }
     }
     i = j + 1;
   }
-  const neg = idx.length - pos;
-  if (pos === 0 || neg === 0) {
-    return null;
-  }
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
-/** Accuracy at the threshold (passes_threshold vs outcome), FP/FN rates, AUC and Brier of `confidence`. */
-export function armPerformance(rows: LabelledPrediction[]): ArmPerformance {
-  const n = rows.length;
-  let tp = 0;
-  let tn = 0;
-  let fp = 0;
-  let fn = 0;
-  let brier = 0;
-  for (const r of rows) {
-    if (r.passes_threshold && r.outcome === 1) {
-      tp++;
-    } else if (!r.passes_threshold && r.outcome === 0) {
-      tn++;
-    } else if (r.passes_threshold) {
-      fp++;
-    } else {
-      fn++;
-    }
-    brier += (r.confidence - r.outcome) ** 2;
-  }
-  const positives = tp + fn;
-  const negatives = tn + fp;
-  return {
-    labelled: n,
-    positives,
-    accuracy: n > 0 ? (tp + tn) / n : null,
-    false_positive_rate: negatives > 0 ? fp / negatives : null,
-    false_negative_rate: positives > 0 ? fn / positives : null,
-    auc: rankAuc(
-      rows.map((r) => r.confidence),
-      rows.map((r) => r.outcome),
-    ),
-    brier: n > 0 ? brier / n : null,
-  };
-}
-
-/** Performance overall and per arm (ML vs control: the plan's Phase 5 vs Phase 4 A/B). */
-export function performanceByArm(rows: LabelledPrediction[]): Record<'overall' | 'ml' | 'control', ArmPerformance> {
-  return {
-    overall: armPerformance(rows),
-    ml: armPerformance(rows.filter((r) => r.arm === 'ml')),
-    control: armPerformance(rows.filter((r) => r.arm === 'control')),
-  };
+  return c;
 }

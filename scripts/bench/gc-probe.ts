@@ -1,0 +1,63 @@
+/**
+ * What stalls the event loop at a fixed rate: boots the built service with the image's NODE_OPTIONS
+ * plus --trace-gc, drives it open-loop at --rate req/s for --duration s, and prints the latency
+ * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
+ *
+ *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
+ */
+import {
+  argNumber,
+  freshDatabase,
+  imageNodeOptions,
+  log,
+  percentile,
+  requestBodies,
+  runPaced,
+  startService,
+} from './harness';
+
+async function main(): Promise<void> {
+  const rate = argNumber('rate', 1000);
+  const durationS = argNumber('duration', 10);
+  const bodies = requestBodies(500, 1, 'gc');
+  const db = await freshDatabase('benchgc');
+  const service = await startService({
+    databaseUrl: db.url,
+    env: {
+      ML_CACHE_ENABLED: 'false',
+      PREDICTION_LOG_ENABLED: 'true',
+      NODE_OPTIONS: `${imageNodeOptions()} --trace-gc`,
+    },
+  });
+  try {
+    await runPaced({ url: service.url, bodies, rate, durationS: 3, connections: 50 });
+    const mark = service.output.length;
+    const r = await runPaced({ url: service.url, bodies, rate, durationS, connections: 50 });
+    const gcLines = service.output.slice(mark).join('').split('\n');
+    const pauses = (kind: string): number[] =>
+      gcLines
+        .filter((l) => l.includes(kind))
+        .map((l) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(l)?.[1]))
+        .filter((x) => Number.isFinite(x))
+        .sort((a, b) => a - b);
+    log(`${rate} req/s for ${durationS} s: p50 ${r.p50.toFixed(2)} p95 ${r.p95.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`);
+    for (const kind of ['Scavenge', 'Mark-Compact', 'Mark-sweep']) {
+      const p = pauses(kind);
+      if (p.length > 0) {
+        const total = p.reduce((s, x) => s + x, 0);
+        log(
+          `${kind}: ${p.length} pauses, ${total.toFixed(0)} ms in all (${((100 * total) / (durationS * 1000)).toFixed(1)}% of the run), ` +
+            `p50 ${percentile(p, 0.5).toFixed(2)} ms, max ${p[p.length - 1].toFixed(2)} ms`,
+        );
+      }
+    }
+  } finally {
+    await service.stop();
+    await db.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
