@@ -8,7 +8,6 @@
 import {
   argNumber,
   freshDatabase,
-  imageNodeOptions,
   log,
   percentile,
   requestBodies,
@@ -26,8 +25,9 @@ async function main(): Promise<void> {
     env: {
       ML_CACHE_ENABLED: 'false',
       PREDICTION_LOG_ENABLED: 'true',
-      NODE_OPTIONS: `${imageNodeOptions()} --trace-gc`,
     },
+    // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
+    nodeArgs: ['--trace-gc'],
   });
   try {
     await runPaced({ url: service.url, bodies, rate, durationS: 3, connections: 50 });
