@@ -81,7 +81,7 @@ describe('labelled performance computed in SQL (PostgreSQL)', () => {
     );
 
     // Act
-    const counts = await repo.performanceCounts(from, to);
+    const counts = await repo.performanceCounts(from, to, 100_000);
 
     // Assert
     expect(labelled).toHaveLength(2400);
@@ -100,7 +100,26 @@ describe('labelled performance computed in SQL (PostgreSQL)', () => {
     }
     expect(fromCounts(counts.overall).auc).not.toBeNull();
     // An empty window has no rates.
-    const none = await repo.performanceCounts(new Date(BASE + 7_200_000), new Date(BASE + 7_300_000));
+    const none = await repo.performanceCounts(new Date(BASE + 7_200_000), new Date(BASE + 7_300_000), 100_000);
     expect(fromCounts(none.overall)).toMatchObject({ labelled: 0, auc: null, accuracy: null, brier: null });
+
+    // With a limit: the 1,000 most recent labelled predictions, then the latest per pattern among them.
+    const all = await ds.query<Array<LabelledPrediction & { outcome: number; pattern_id: string; at: Date }>>(
+      `SELECT p.pattern_id, p.created_at AS at, p.arm, p.confidence, p.confidence_ml, p.passes_threshold, o.outcome
+       FROM ml_predictions p JOIN ml_outcomes o ON o.pattern_id = p.pattern_id
+       WHERE p.created_at >= $1 AND p.created_at < $2 ORDER BY p.created_at DESC LIMIT 1000`,
+      [from.toISOString(), to.toISOString()],
+    );
+    const latest = new Map<string, (typeof all)[number]>();
+    for (const r of all) {
+      if (!latest.has(r.pattern_id)) {
+        latest.set(r.pattern_id, r);
+      }
+    }
+    const capped = await repo.performanceCounts(from, to, 1000);
+    const expectedCapped = countRows([...latest.values()].map((r) => ({ ...r, outcome: r.outcome === 1 ? 1 : 0 })));
+    expect(capped.overall.labelled).toBe(latest.size);
+    expect(capped.overall.positiveRankSum).toBe(expectedCapped.positiveRankSum);
+    expect({ ...capped.overall, brierSum: 0 }).toEqual({ ...expectedCapped, brierSum: 0 });
   });
 });

@@ -99,6 +99,11 @@ export class EnvDto {
   /** PERFORMANCE_DEGRADED: labelled AUC or accuracy this far below the baseline's, with at least this many labels. */
   @Transform(toNum) @IsNumber() @Min(0) @Max(1) PERFORMANCE_DEGRADATION_MARGIN = 0.05;
   @Transform(toNum) @IsInt() @Min(1) PERFORMANCE_MIN_LABELLED = 200;
+  /**
+   * Labelled performance uses the window's most recent labelled predictions, at most this many: its
+   * SQL sorts them, so an unbounded count made each drift run cost more as labels piled up.
+   */
+  @Transform(toNum) @IsInt() @Min(1) PERFORMANCE_MAX_LABELLED = 100_000;
   @Transform(toNum) @IsNumber() @Min(0.0167) DRIFT_WINDOW_HOURS = 24;
   @Transform(toNum) @IsInt() @Min(1) DRIFT_MIN_SAMPLES = 500;
   @Transform(toNum) @IsNumber() @Min(0) DRIFT_PSI_THRESHOLD = 0.3;

@@ -46,12 +46,14 @@ export class OutcomesRepository {
   }
 
   /**
-   * Performance counts (see PerformanceCounts) of the predictions made in [from, to) that have an
-   * outcome, overall and per arm; the latest prediction per pattern_id counts. Computed in SQL:
+   * Performance counts (see PerformanceCounts) of the `limit` most recent predictions made in
+   * [from, to) that have an outcome, overall and per arm; the latest prediction per pattern_id
+   * among them counts. The limit keeps the cost flat (an index scan backwards on created_at that
+   * stops after `limit` labelled rows) however many labels arrive. Computed in SQL:
    * fetching the labelled rows and sorting them for the AUC in Node blocked the event loop for
    * seconds per drift run once a window held a few hundred thousand labels (found by the soak).
    */
-  async performanceCounts(from: Date, to: Date): Promise<Record<'overall' | Arm, PerformanceCounts>> {
+  async performanceCounts(from: Date, to: Date, limit: number): Promise<Record<'overall' | Arm, PerformanceCounts>> {
     const rows = await this.db.query<
       Array<{
         arm: 'overall' | Arm;
@@ -65,11 +67,16 @@ export class OutcomesRepository {
         rank_sum: string | null;
       }>
     >(
-      `WITH l AS (
-         SELECT DISTINCT ON (p.pattern_id) p.arm, p.confidence, p.passes_threshold, o.outcome
-         FROM ml_outcomes o JOIN ml_predictions p ON p.pattern_id = o.pattern_id
+      `WITH recent AS (
+         SELECT p.pattern_id, p.created_at, p.arm, p.confidence, p.passes_threshold, o.outcome
+         FROM ml_predictions p JOIN ml_outcomes o ON o.pattern_id = p.pattern_id
          WHERE p.created_at >= $1 AND p.created_at < $2
-         ORDER BY p.pattern_id, p.created_at DESC
+         ORDER BY p.created_at DESC
+         LIMIT $3
+       ),
+       l AS (
+         SELECT DISTINCT ON (pattern_id) arm, confidence, passes_threshold, outcome
+         FROM recent ORDER BY pattern_id, created_at DESC
        ),
        g AS (
          SELECT arm, confidence, passes_threshold, outcome FROM l
@@ -92,7 +99,7 @@ export class OutcomesRepository {
               sum((c - y) ^ 2) AS brier_sum,
               sum(r) FILTER (WHERE y = 1) AS rank_sum
        FROM ranked GROUP BY arm`,
-      [from.toISOString(), to.toISOString()],
+      [from.toISOString(), to.toISOString(), limit],
     );
     const empty = (): PerformanceCounts => ({
       labelled: 0,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
+import { AppConfig } from '@app/config';
 import { METRIC } from '@app/metrics';
 import type { OutcomeDto } from './outcome.dto';
 import { OutcomesRepository } from './outcomes.repository';
@@ -9,6 +10,7 @@ import { ArmPerformance, fromCounts } from './performance.util';
 @Injectable()
 export class OutcomesService {
   constructor(
+    private readonly config: AppConfig,
     private readonly repository: OutcomesRepository,
     @InjectMetric(METRIC.outcomesReceived) private readonly received: Counter<'matched'>,
     @InjectMetric(METRIC.outcomeAccuracy) private readonly accuracy: Gauge<'arm'>,
@@ -25,9 +27,12 @@ export class OutcomesService {
     return { accepted, matched, unknown: accepted - matched };
   }
 
-  /** Performance over predictions made in [from, to), overall and per arm; also published as gauges. */
+  /**
+   * Performance over the most recent PERFORMANCE_MAX_LABELLED labelled predictions made in [from, to),
+   * overall and per arm; also published as gauges.
+   */
   async performance(from: Date, to: Date): Promise<Record<'overall' | 'ml' | 'control', ArmPerformance>> {
-    const counts = await this.repository.performanceCounts(from, to);
+    const counts = await this.repository.performanceCounts(from, to, this.config.PERFORMANCE_MAX_LABELLED);
     const perf = {
       overall: fromCounts(counts.overall),
       ml: fromCounts(counts.ml),
