@@ -96,6 +96,11 @@ describe(`smoke (${embedded ? 'embedded PGlite' : 'PostgreSQL'}): boot, score, l
     expect(wrongMethod.headers.allow).toBe('POST');
   });
 
+  it('keeps idle connections open longer than a load balancer would (HTTP_KEEP_ALIVE_TIMEOUT_MS)', async () => {
+    const res = await request(t.url).get('/health/live').set('Connection', 'keep-alive').expect(200);
+    expect(res.headers['keep-alive']).toBe('timeout=65');
+  });
+
   it('answers the monitoring endpoints before any drift run', async () => {
     const alerts = await request(t.url).get('/api/ml/alerts').expect(200);
     expect(alerts.body).toMatchObject({

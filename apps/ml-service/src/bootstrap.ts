@@ -1,6 +1,7 @@
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Server } from 'node:http';
 import { SwaggerModule } from '@nestjs/swagger';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import express, { NextFunction, Request, Response } from 'express';
@@ -48,6 +49,10 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   // A weak ETag is a hash of every JSON answer, and no client here revalidates a POST answer or a metric.
   app.set('etag', false);
   app.set('trust proxy', false);
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  // Must outlast keepAliveTimeout, or a reused connection can be cut while its headers arrive.
+  server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
   app.use(
     httpMetricsMiddleware(
       app.get<Counter<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpRequests)),

@@ -122,6 +122,13 @@ export class EnvDto {
 
   /** Largest accepted JSON body (express/body-parser syntax). */
   @IsString() @Matches(/^\d+(kb|mb)$/i, { message: 'BODY_LIMIT must look like 2mb or 512kb' }) BODY_LIMIT = '2mb';
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the idle timeout of what sits in
+   * front (load balancers, proxies, pooled clients: typically 60 s), so the server never closes a
+   * connection at the moment a client reuses it: that race reset 3–6 requests in 10-minute soaks
+   * with Node's 5 s default.
+   */
+  @Transform(toNum) @IsInt() @Min(1000) HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
   /** Name of this replica in metrics history and histograms; defaults to hostname-pid. */
   @IsOptional() @IsString() @MaxLength(128) INSTANCE_ID?: string;
