@@ -97,7 +97,10 @@ async function main(): Promise<void> {
       log(
         `round ${i}: ` +
           contenders
-            .map((c) => `${c.name} ${c.rps[i - 1].toFixed(0)} req/s ${c.cpuMs[i - 1].toFixed(3)} ms CPU/req p95 ${c.p95[i - 1].toFixed(1)} ms`)
+            .map(
+              (c) =>
+                `${c.name} ${c.rps[i - 1].toFixed(0)} req/s ${c.cpuMs[i - 1].toFixed(3)} ms CPU/req p95 ${c.p95[i - 1].toFixed(1)} ms`,
+            )
             .join(' · '),
       );
     }

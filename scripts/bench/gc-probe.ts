@@ -5,15 +5,7 @@
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
  */
-import {
-  argNumber,
-  freshDatabase,
-  log,
-  percentile,
-  requestBodies,
-  runPaced,
-  startService,
-} from './harness';
+import { argNumber, freshDatabase, log, percentile, requestBodies, runPaced, startService } from './harness';
 
 async function main(): Promise<void> {
   const rate = argNumber('rate', 1000);
