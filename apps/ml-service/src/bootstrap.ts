@@ -49,7 +49,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   // A weak ETag is a hash of every JSON answer, and no client here revalidates a POST answer or a metric.
   app.set('etag', false);
   app.set('trust proxy', false);
-  const server = app.getHttpServer() as Server;
+  const server: Server = app.getHttpServer();
   server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
   // Must outlast keepAliveTimeout, or a reused connection can be cut while its headers arrive.
   server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
