@@ -56,9 +56,33 @@ const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(
   readFileSync(resolve(__dirname, '../Dockerfile'), 'utf8'),
 )?.[1];
 
-async function rss(url: string): Promise<number> {
+/** RSS and the service's own cumulative latency histogram of 200-answered scoring requests (le → count). */
+async function sample(url: string): Promise<{ rss: number; buckets: Map<number, number> }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
+  const buckets = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (
+      line.startsWith('http_request_duration_seconds_bucket{') &&
+      line.includes('route="/api/ml/confidence"') &&
+      line.includes('method="POST"') &&
+      line.includes('status_code="200"')
+    ) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      buckets.set(le === '+Inf' ? Infinity : Number(le), Number(line.split(' ').pop()));
+    }
+  }
+  return { rss: Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]), buckets };
+}
+
+/**
+ * p95 (ms, as the upper bound of its bucket) of the requests the service answered between two samples:
+ * the service's view, without the client's queueing and its own pauses.
+ */
+function serverP95(before: Map<number, number>, after: Map<number, number>): number {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  const le = les.find((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0) >= 0.95 * total);
+  return total > 0 && le !== undefined ? le * 1000 : NaN;
 }
 
 /**
@@ -134,6 +158,7 @@ describe(`soak (${SECONDS} s)`, () => {
       const accepted: string[] = [];
       const statuses: Record<number, number> = {};
       const memory: number[] = [];
+      const histograms: Array<Map<number, number>> = [];
       const started = Date.now();
       const inflight = new Set<Promise<void>>();
       let nextDrift = started + 60_000;
@@ -173,12 +198,16 @@ describe(`soak (${SECONDS} s)`, () => {
           });
         }
         if (memory.length < Math.floor((Date.now() - started) / windowMs) + 1) {
-          memory.push(await rss(svc.url));
+          const now = await sample(svc.url);
+          memory.push(now.rss);
+          histograms.push(now.buckets);
         }
         await sleep(10);
       }
       await Promise.all([...inflight]);
-      memory.push(await rss(svc.url));
+      const last = await sample(svc.url);
+      memory.push(last.rss);
+      histograms.push(last.buckets);
 
       const windowP95 = latencies.map(p95);
       // Growth = where RSS ends versus where it stood after the warm-up window (peaks come and go with GC).
@@ -188,6 +217,8 @@ describe(`soak (${SECONDS} s)`, () => {
         rate_rps: Math.round(rate),
         requests: accepted.length,
         window_p95_ms: windowP95.map((v) => Number(v.toFixed(2))),
+        // The service's own view: handling time from its http_request_duration_seconds (bucket bounds).
+        server_window_p95_ms: histograms.slice(1).map((h, i) => serverP95(histograms[i], h)),
         rss_mb: memory.map((m) => Math.round(m / 1e6)),
         growth_after_warmup_mb: Number(growthMb.toFixed(1)),
         statuses,
