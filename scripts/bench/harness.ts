@@ -46,6 +46,27 @@ export function percentile(samples: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/** Median over `rounds` of the time per call of fn (µs), after `warmup` calls. */
+export function timeUs(
+  fn: (i: number) => unknown,
+  iterations: number,
+  rounds = 5,
+  warmup = Math.min(iterations, 500),
+): number {
+  for (let i = 0; i < warmup; i++) {
+    fn(i);
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++) {
+      fn(i);
+    }
+    samples.push(((performance.now() - t0) * 1000) / iterations);
+  }
+  return median(samples);
+}
+
 export function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Counter } from 'prom-client';
 import type { AppConfig } from '@app/config';
 import { buildFeatures, validatePatternInput } from '@app/features';
@@ -15,7 +14,7 @@ import type { ModelRegistry } from '@app/ml-service/inference/model-registry.ser
 import type { FeatureHistogramRepository } from '@app/ml-service/monitoring/feature-histogram.repository';
 import { FeatureHistogramService } from '@app/ml-service/monitoring/feature-histogram.service';
 import { HistogramBinning } from '@app/ml-service/monitoring/histogram-binning';
-import { median, ROOT } from './harness';
+import { ROOT, timeUs } from './harness';
 
 export interface HistogramBenchResult {
   addUs: number;
@@ -49,20 +48,7 @@ export function histogramBench(rounds = 7, perRound = 200_000): HistogramBenchRe
     { inc: () => undefined } as unknown as Counter,
   );
 
-  const time = (fn: (i: number) => void): number => {
-    for (let i = 0; i < 50_000; i++) {
-      fn(i);
-    }
-    const samples: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const t0 = performance.now();
-      for (let i = 0; i < perRound; i++) {
-        fn(i);
-      }
-      samples.push(((performance.now() - t0) * 1000) / perRound);
-    }
-    return median(samples);
-  };
+  const time = (fn: (i: number) => void): number => timeUs(fn, perRound, rounds, 50_000);
   const addUs = time((i) => binning.add(counts, vectors[i & 511], confidences[i & 511]));
   const recordUs = time((i) =>
     service.record(i & 7 ? 'ml' : 'control', vectors[i & 511], confidences[i & 511], 1_800_000_000_000),

@@ -5,13 +5,12 @@
  * connection, batches of 1,000 through the service's own PredictionLogRepository).
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { buildFeatures, FEATURE_SCHEMA_VERSION, validatePatternInput } from '@app/features';
 import { MIGRATIONS } from '@app/migrations';
 import { PredictionLogRepository } from '@app/ml-service/prediction-log/prediction-log.repository';
 import type { PredictionRecord } from '@app/ml-service/prediction-log/prediction-record';
-import { median } from './harness';
+import { median, timeUs } from './harness';
 
 export interface ParseFloors {
   singleKb: number;
@@ -20,21 +19,6 @@ export interface ParseFloors {
   parseBatchMs: number;
   validateUs: number;
   featuresUs: number;
-}
-
-function timeUs(fn: (i: number) => unknown, iterations: number, rounds = 5): number {
-  for (let i = 0; i < Math.min(iterations, 500); i++) {
-    fn(i);
-  }
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) {
-      fn(i);
-    }
-    samples.push(((performance.now() - t0) * 1000) / iterations);
-  }
-  return median(samples);
 }
 
 /** JSON.parse, validation and feature cost of the bench's own request bodies. */

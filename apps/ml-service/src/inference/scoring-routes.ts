@@ -6,8 +6,8 @@ import { BatchEnvelopePipe } from './confidence-request.dto';
 import { ConfidenceController } from './confidence.controller';
 import { PatternInputPipe } from './pattern-input.pipe';
 
-export const CONFIDENCE_PATH = '/api/ml/confidence';
-export const BATCH_PATH = '/api/ml/confidence/batch';
+const CONFIDENCE_PATH = '/api/ml/confidence';
+const BATCH_PATH = '/api/ml/confidence/batch';
 
 export interface ScoringRoutesOptions {
   controller: ConfidenceController;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Arm } from '../inference/inference.types';
 import type { OutcomeDto } from './outcome.dto';
-import type { PerformanceCounts } from './performance.util';
+import { emptyCounts, PerformanceCounts } from './performance.util';
 
 /** One labelled prediction: what was served and what happened. */
 export interface LabelledPrediction {
@@ -101,17 +101,7 @@ export class OutcomesRepository {
        FROM ranked GROUP BY arm`,
       [from.toISOString(), to.toISOString(), limit],
     );
-    const empty = (): PerformanceCounts => ({
-      labelled: 0,
-      positives: 0,
-      tp: 0,
-      tn: 0,
-      fp: 0,
-      fn: 0,
-      brierSum: 0,
-      positiveRankSum: 0,
-    });
-    const out = { overall: empty(), ml: empty(), control: empty() };
+    const out = { overall: emptyCounts(), ml: emptyCounts(), control: emptyCounts() };
     for (const r of rows) {
       out[r.arm] = {
         labelled: r.n,

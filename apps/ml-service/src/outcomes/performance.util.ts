@@ -28,6 +28,11 @@ export interface PerformanceCounts {
   positiveRankSum: number;
 }
 
+/** The counts of no rows. */
+export function emptyCounts(): PerformanceCounts {
+  return { labelled: 0, positives: 0, tp: 0, tn: 0, fp: 0, fn: 0, brierSum: 0, positiveRankSum: 0 };
+}
+
 /** Accuracy at the threshold (passes_threshold vs outcome), FP/FN rates, rank AUC and Brier. */
 export function fromCounts(c: PerformanceCounts): ArmPerformance {
   const n = c.labelled;
@@ -49,16 +54,7 @@ export function fromCounts(c: PerformanceCounts): ArmPerformance {
 
 /** The counts of labelled rows, in Node: the reference the SQL version is tested against. */
 export function countRows(rows: LabelledPrediction[]): PerformanceCounts {
-  const c: PerformanceCounts = {
-    labelled: rows.length,
-    positives: 0,
-    tp: 0,
-    tn: 0,
-    fp: 0,
-    fn: 0,
-    brierSum: 0,
-    positiveRankSum: 0,
-  };
+  const c = { ...emptyCounts(), labelled: rows.length };
   for (const r of rows) {
     if (r.passes_threshold && r.outcome === 1) {
       c.tp++;
