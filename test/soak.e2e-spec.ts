@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { makeModelDir } from './support/model-fixture';
 import { patterns, sleep } from './support/patterns';
+import { commandCpuSeconds, processCpuSeconds, processRssBytes } from './support/proc-stat';
 import { freePort, ServiceProcess, spawnService } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -15,9 +16,9 @@ const TOKEN = 'soak-test-token-00000000';
 const STRICT = process.env.SOAK_STRICT === '1';
 const admin = { Authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
-function p95(values: number[]): number {
+function quantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil(0.95 * s.length) - 1)] ?? NaN;
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)] ?? NaN;
 }
 
 /**
@@ -56,8 +57,15 @@ const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(
   readFileSync(resolve(__dirname, '../Dockerfile'), 'utf8'),
 )?.[1];
 
-/** RSS and the service's own cumulative latency histogram of 200-answered scoring requests (le → count). */
-async function sample(url: string): Promise<{ rss: number; buckets: Map<number, number> }> {
+interface Sample {
+  /** The service's cumulative latency histogram of 200-answered scoring requests (le → count). */
+  buckets: Map<number, number>;
+  /** Longest event-loop delay since the previous scrape (prom-client resets its monitor on each). */
+  loopMaxMs: number;
+}
+
+/** Latency buckets and event-loop delay from the service's /metrics. */
+async function sample(url: string): Promise<Sample> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
@@ -71,7 +79,10 @@ async function sample(url: string): Promise<{ rss: number; buckets: Map<number, 
       buckets.set(le === '+Inf' ? Infinity : Number(le), Number(line.split(' ').pop()));
     }
   }
-  return { rss: Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]), buckets };
+  return {
+    buckets,
+    loopMaxMs: 1000 * Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1]),
+  };
 }
 
 /**
@@ -120,13 +131,18 @@ describe(`soak (${SECONDS} s)`, () => {
     async () => {
       const items = patterns(500, 161, 'soak');
       const bodies = items.map((p) => JSON.stringify(p));
-      let seq = 0;
+      // Pattern ids are `soak-<n>` for n < sent: nothing per request is kept but a window's latencies.
+      let sent = 0;
+      let accepted = 0;
       const send = async (): Promise<{ status: number; ms: number; id: string }> => {
-        const i = seq++;
+        const i = sent++;
         const id = `soak-${i}`;
         const body = bodies[i % bodies.length].replace(/"pattern_id":"[^"]*"/, `"pattern_id":"${id}"`);
         const t0 = performance.now();
         const status = await post(`${svc.url}/api/ml/confidence`, body);
+        if (status === 200) {
+          accepted++;
+        }
         return { status, ms: performance.now() - t0, id };
       };
 
@@ -155,14 +171,31 @@ describe(`soak (${SECONDS} s)`, () => {
 
       const windowMs = (SECONDS * 1000) / WINDOWS;
       const latencies: number[][] = Array.from({ length: WINDOWS }, () => []);
-      const accepted: string[] = [];
       const statuses: Record<number, number> = {};
-      const memory: number[] = [];
-      const histograms: Array<Map<number, number>> = [];
+      // The service's RSS once a second, by window: a window's median is where memory stood, whatever
+      // a GC or an allocation burst did at one instant.
+      const rss: number[][] = Array.from({ length: WINDOWS }, () => []);
+      let nextRss = 0;
+      // samples[w]: the service's /metrics and the CPU counters at the start of window w (and at the end).
+      const samples: Array<
+        Sample & { serviceCpu: number; postgresCpu: number; clientCpu: number; clientHeap: number }
+      > = [];
+      const takeSample = async () => {
+        const cpu = { serviceCpu: processCpuSeconds(svc.child.pid ?? 0), postgresCpu: commandCpuSeconds('postgres') };
+        const clientCpu = process.cpuUsage();
+        samples.push({
+          ...(await sample(svc.url)),
+          ...cpu,
+          clientCpu: (clientCpu.user + clientCpu.system) / 1e6,
+          clientHeap: process.memoryUsage().heapUsed,
+        });
+      };
+      await takeSample();
       const started = Date.now();
       const inflight = new Set<Promise<void>>();
+      const outcomeIds: string[] = [];
       let nextDrift = started + 60_000;
-      let outcomesPosted = 0;
+      let sampling: Promise<void> | undefined;
       for (let tick = 0; Date.now() - started < SECONDS * 1000; tick++) {
         // Open loop: the schedule, not the answers, decides when requests go.
         const due = Math.floor(((Date.now() - started) / 1000) * rate) - tick;
@@ -171,25 +204,23 @@ describe(`soak (${SECONDS} s)`, () => {
           const p = send().then((r) => {
             statuses[r.status] = (statuses[r.status] ?? 0) + 1;
             if (r.status === 200) {
-              accepted.push(r.id);
               latencies[w].push(r.ms);
+              outcomeIds.push(r.id);
             }
           });
           inflight.add(p);
           void p.finally(() => inflight.delete(p));
         }
-        if (Date.now() >= nextDrift || (SECONDS < 120 && memory.length === 2)) {
+        if (Date.now() >= nextDrift || (SECONDS < 120 && samples.length === 3)) {
           nextDrift += 60_000;
           void fetch(`${svc.url}/api/ml/drift/run`, { method: 'POST', headers: admin, body: '{}' });
         }
-        if (accepted.length - outcomesPosted > 200) {
-          const ids = accepted.slice(outcomesPosted, outcomesPosted + 200);
-          outcomesPosted += 200;
+        if (outcomeIds.length >= 200) {
           void fetch(`${svc.url}/api/ml/outcomes`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({
-              outcomes: ids.map((id, j) => ({
+              outcomes: outcomeIds.splice(0, 200).map((id, j) => ({
                 pattern_id: id,
                 outcome: j % 2 ? 'success' : 'failure',
                 resolved_at: new Date().toISOString(),
@@ -197,29 +228,43 @@ describe(`soak (${SECONDS} s)`, () => {
             }),
           });
         }
-        if (memory.length < Math.floor((Date.now() - started) / windowMs) + 1) {
-          const now = await sample(svc.url);
-          memory.push(now.rss);
-          histograms.push(now.buckets);
+        if (Date.now() >= nextRss) {
+          nextRss = Date.now() + 1000;
+          rss[Math.min(WINDOWS - 1, Math.floor((Date.now() - started) / windowMs))].push(
+            processRssBytes(svc.child.pid ?? 0),
+          );
+        }
+        // Sampled without stopping the schedule; one at a time.
+        if (!sampling && samples.length < Math.floor((Date.now() - started) / windowMs) + 1) {
+          sampling = takeSample().finally(() => (sampling = undefined));
         }
         await sleep(10);
       }
       await Promise.all([...inflight]);
-      const last = await sample(svc.url);
-      memory.push(last.rss);
-      histograms.push(last.buckets);
+      await sampling;
+      await takeSample();
 
-      const windowP95 = latencies.map(p95);
-      // Growth = where RSS ends versus where it stood after the warm-up window (peaks come and go with GC).
-      const growthMb = (memory[memory.length - 1] - memory[1]) / 1e6;
+      const windowP95 = latencies.map((w) => quantile(w, 0.95));
+      const perWindow = <T>(f: (before: (typeof samples)[number], after: (typeof samples)[number]) => T): T[] =>
+        samples.slice(1).map((after, i) => f(samples[i], after));
+      // Growth after warm-up: the last window's median RSS against the second window's (the first is warm-up).
+      const rssMedianMb = rss.map((w) => quantile(w, 0.5) / 1e6);
+      const growthMb = rssMedianMb[WINDOWS - 1] - rssMedianMb[1];
       const summary = {
         saturation_rps: Math.round(saturation),
         rate_rps: Math.round(rate),
-        requests: accepted.length,
+        requests: accepted,
         window_p95_ms: windowP95.map((v) => Number(v.toFixed(2))),
         // The service's own view: handling time from its http_request_duration_seconds (bucket bounds).
-        server_window_p95_ms: histograms.slice(1).map((h, i) => serverP95(histograms[i], h)),
-        rss_mb: memory.map((m) => Math.round(m / 1e6)),
+        server_window_p95_ms: perWindow((a, b) => serverP95(a.buckets, b.buckets)),
+        // Where a client-side tail comes from: the service's event loop, its CPU, PostgreSQL's, the client's.
+        server_loop_max_ms: perWindow((_, b) => Math.round(b.loopMaxMs)),
+        server_cpu_pct: perWindow((a, b) => Math.round((100 * (b.serviceCpu - a.serviceCpu)) / (windowMs / 1000))),
+        postgres_cpu_pct: perWindow((a, b) => Math.round((100 * (b.postgresCpu - a.postgresCpu)) / (windowMs / 1000))),
+        client_cpu_pct: perWindow((a, b) => Math.round((100 * (b.clientCpu - a.clientCpu)) / (windowMs / 1000))),
+        client_heap_mb: samples.map((m) => Math.round(m.clientHeap / 1e6)),
+        rss_median_mb: rssMedianMb.map(Math.round),
+        rss_max_mb: rss.map((w) => Math.round(Math.max(...w) / 1e6)),
         growth_after_warmup_mb: Number(growthMb.toFixed(1)),
         statuses,
         transport_errors: transportErrors,
@@ -244,14 +289,16 @@ describe(`soak (${SECONDS} s)`, () => {
       const client = new Client({ connectionString: db.url });
       await client.connect();
       try {
+        // Every request answered 200 (saturation probe included: all of soak-0 … soak-<sent-1>) is in the log.
         const { rows } = await client.query<{ n: number }>(
           `SELECT count(DISTINCT pattern_id)::int AS n FROM ml_predictions WHERE pattern_id LIKE 'soak-%'`,
         );
-        // Every request answered 200 (saturation probe included) is in the log.
-        expect(rows[0].n).toBeGreaterThanOrEqual(accepted.length);
+        expect(accepted).toBe(sent);
+        expect(rows[0].n).toBe(accepted);
         const missing = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM unnest($1::text[]) AS a(id) WHERE NOT EXISTS (SELECT 1 FROM ml_predictions p WHERE p.pattern_id = a.id)`,
-          [accepted],
+          `SELECT count(*)::int AS n FROM generate_series(0, $1::int - 1) AS g(i)
+            WHERE NOT EXISTS (SELECT 1 FROM ml_predictions p WHERE p.pattern_id = 'soak-' || g.i)`,
+          [sent],
         );
         expect(missing.rows[0].n).toBe(0);
       } finally {

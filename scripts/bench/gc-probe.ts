@@ -4,8 +4,22 @@
  * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
+ *     [--node-args "--single-threaded-gc"] [--nvp]
+ *
+ * --node-args adds V8 flags to the service's command line; --nvp prints what each scavenge copied
+ * and promoted (--trace-gc-nvp), which says whether a pause is survivors or scheduling.
  */
-import { argNumber, freshDatabase, log, percentile, requestBodies, runPaced, startService } from './harness';
+import {
+  argNumber,
+  argValue,
+  freshDatabase,
+  hasFlag,
+  log,
+  percentile,
+  requestBodies,
+  runPaced,
+  startService,
+} from './harness';
 
 async function main(): Promise<void> {
   const rate = argNumber('rate', 1000);
@@ -19,13 +33,19 @@ async function main(): Promise<void> {
       PREDICTION_LOG_ENABLED: 'true',
     },
     // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
-    nodeArgs: ['--trace-gc'],
+    nodeArgs: [
+      hasFlag('nvp') ? '--trace-gc-nvp' : '--trace-gc',
+      ...(argValue('node-args') ?? '').split(' ').filter(Boolean),
+    ],
   });
   try {
     await runPaced({ url: service.url, bodies, rate, durationS: 3, connections: 50 });
     const mark = service.output.length;
     const r = await runPaced({ url: service.url, bodies, rate, durationS, connections: 50 });
     const gcLines = service.output.slice(mark).join('').split('\n');
+    if (hasFlag('nvp')) {
+      logScavengeDetail(gcLines);
+    }
     const pauses = (kind: string): number[] =>
       gcLines
         .filter((l) => l.includes(kind))
@@ -47,6 +67,26 @@ async function main(): Promise<void> {
     await service.stop();
     await db.drop();
   }
+}
+
+/** Medians over the run's scavenges of the --trace-gc-nvp fields that explain a pause. */
+function logScavengeDetail(lines: string[]): void {
+  const scavenges = lines.filter((l) => l.includes('gc=s '));
+  const field = (name: string): number[] =>
+    scavenges
+      .map((l) => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(l)?.[1]))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+  const median = (name: string): string => {
+    const v = field(name);
+    return v.length ? `${name} p50 ${percentile(v, 0.5)} max ${v[v.length - 1]}` : `${name} n/a`;
+  };
+  log(
+    `scavenges (nvp): ${scavenges.length}; ` +
+      ['pause', 'scavenge.roots', 'scavenge.parallel', 'semi_space_copied', 'promoted', 'semi_space_copy_rate']
+        .map(median)
+        .join('; '),
+  );
 }
 
 main().catch((err) => {
