@@ -122,4 +122,37 @@ describe('labelled performance computed in SQL (PostgreSQL)', () => {
     expect(capped.overall.positiveRankSum).toBe(expectedCapped.positiveRankSum);
     expect({ ...capped.overall, brierSum: 0 }).toEqual({ ...expectedCapped, brierSum: 0 });
   });
+  it('upsert counts the posted ids that match a logged prediction: duplicates, re-scored and unknown ids', async () => {
+    await ds.query(
+      `INSERT INTO ml_predictions (created_at, pattern_id, symbol, pattern_type, timeframe, direction, instance_id,
+         feature_schema_version, arm, source, confidence, confidence_rule, passes_threshold, cache_hit,
+         inference_latency_ms, features)
+       SELECT now(), id, 'S', 'double_top', '1d', 'bearish', 'i', 'v1', 'ml', 'ml', 0.5, 0.5, false, false, 1, '{}'
+       FROM unnest($1::text[]) AS t(id)`,
+      // mt-0 is logged twice (scored twice): still one matched id.
+      [['mt-0', ...Array.from({ length: 30 }, (_, k) => `mt-${k}`)]],
+    );
+    const at = '2025-04-02T00:00:00.000Z';
+    const batch = [
+      ...Array.from({ length: 30 }, (_, k) => ({
+        pattern_id: `mt-${k}`,
+        outcome: 'success' as const,
+        resolved_at: at,
+      })),
+      { pattern_id: 'mt-1', outcome: 'failure' as const, resolved_at: at }, // a duplicate: the last one wins
+      ...Array.from({ length: 10 }, (_, k) => ({
+        pattern_id: `mt-unknown-${k}`,
+        outcome: 'failure' as const,
+        resolved_at: at,
+      })),
+    ];
+    await expect(repo.upsert(batch)).resolves.toEqual({ matched: 30 });
+    // Idempotent: the same batch again matches the same ids and adds no row.
+    await expect(repo.upsert(batch)).resolves.toEqual({ matched: 30 });
+    const [stored] = await ds.query<Array<{ n: number; failures: number }>>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE outcome = 0)::int AS failures
+         FROM ml_outcomes WHERE pattern_id LIKE 'mt-%'`,
+    );
+    expect(stored).toEqual({ n: 40, failures: 11 });
+  });
 });

@@ -4,7 +4,7 @@
  * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
- *     [--node-args "--single-threaded-gc"] [--nvp]
+ *     [--node-args "--single-threaded-gc"] [--nvp] [--bare]
  *
  * --node-args adds V8 flags to the service's command line; --nvp prints what each scavenge copied
  * and promoted (--trace-gc-nvp), which says whether a pause is survivors or scheduling.
@@ -14,10 +14,12 @@ import {
   argValue,
   freshDatabase,
   hasFlag,
+  imageNodeOptions,
   log,
   percentile,
   requestBodies,
   runPaced,
+  startBareServer,
   startService,
 } from './harness';
 
@@ -26,18 +28,22 @@ async function main(): Promise<void> {
   const durationS = argNumber('duration', 10);
   const bodies = requestBodies(500, 1, 'gc');
   const db = await freshDatabase('benchgc');
-  const service = await startService({
-    databaseUrl: db.url,
-    env: {
-      ML_CACHE_ENABLED: 'false',
-      PREDICTION_LOG_ENABLED: 'true',
-    },
-    // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
-    nodeArgs: [
-      hasFlag('nvp') ? '--trace-gc-nvp' : '--trace-gc',
-      ...(argValue('node-args') ?? '').split(' ').filter(Boolean),
-    ],
-  });
+  const gcArgs = [
+    hasFlag('nvp') ? '--trace-gc-nvp' : '--trace-gc',
+    ...(argValue('node-args') ?? '').split(' ').filter(Boolean),
+  ];
+  // --bare: the bare node:http server instead, with the same young-generation setting as the image.
+  const service = hasFlag('bare')
+    ? await startBareServer([...imageNodeOptions().split(' ').filter(Boolean), ...gcArgs])
+    : await startService({
+        databaseUrl: db.url,
+        env: {
+          ML_CACHE_ENABLED: 'false',
+          PREDICTION_LOG_ENABLED: 'true',
+        },
+        // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
+        nodeArgs: gcArgs,
+      });
   try {
     await runPaced({ url: service.url, bodies, rate, durationS: 3, connections: 50 });
     const mark = service.output.length;
