@@ -715,7 +715,9 @@ function table(): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  if (!hasFlag('skip-build') && (SECTIONS.has('http') || SECTIONS.has('drift'))) {
+  // --build always builds (ab.ts and gc-probe.ts use the same private build); otherwise only when a
+  // section runs the service.
+  if (hasFlag('build') || (!hasFlag('skip-build') && (SECTIONS.has('http') || SECTIONS.has('drift')))) {
     ensureBuild(hasFlag('build'));
   }
   if (SECTIONS.has('micro')) {
