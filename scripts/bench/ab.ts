@@ -17,6 +17,7 @@ import {
   argValue,
   cpuSeconds,
   Database,
+  envFlags,
   freshDatabase,
   log,
   median,
@@ -36,18 +37,6 @@ interface Contender {
   rps: number[];
   cpuMs: number[];
   p95: number[];
-}
-
-/** `--flag KEY=VALUE` (repeatable) as an environment. */
-function envFlags(flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  process.argv.forEach((arg, i) => {
-    if (arg === flag && process.argv[i + 1]?.includes('=')) {
-      const [key, ...rest] = process.argv[i + 1].split('=');
-      out[key] = rest.join('=');
-    }
-  });
-  return out;
 }
 
 async function startContender(name: string, env: Record<string, string>, profileDir?: string): Promise<Contender> {

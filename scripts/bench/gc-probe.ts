@@ -4,7 +4,7 @@
  * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
- *     [--node-args "--single-threaded-gc"] [--nvp] [--bare]
+ *     [--node-args "--single-threaded-gc"] [--nvp] [--bare] [--env KEY=VALUE]...
  *
  * --node-args adds V8 flags to the service's command line; --nvp prints what each scavenge copied
  * and promoted (--trace-gc-nvp), which says whether a pause is survivors or scheduling.
@@ -12,6 +12,7 @@
 import {
   argNumber,
   argValue,
+  envFlags,
   freshDatabase,
   hasFlag,
   imageNodeOptions,
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
         env: {
           ML_CACHE_ENABLED: 'false',
           PREDICTION_LOG_ENABLED: 'true',
+          ...envFlags('--env'),
         },
         // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
         nodeArgs: gcArgs,

@@ -79,6 +79,18 @@ export function argNumber(name: string, fallback: number): number {
 
 export const hasFlag = (name: string): boolean => process.argv.includes(`--${name}`);
 
+/** Every `--<flag> KEY=VALUE` pair on the command line, as an environment. */
+export function envFlags(flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  process.argv.forEach((arg, i) => {
+    if (arg === flag && process.argv[i + 1]?.includes('=')) {
+      const [key, ...rest] = process.argv[i + 1].split('=');
+      out[key] = rest.join('=');
+    }
+  });
+  return out;
+}
+
 export function log(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
