@@ -4,7 +4,7 @@
  * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
- *     [--node-args "--single-threaded-gc"] [--nvp] [--bare] [--env KEY=VALUE]...
+ *     [--connections 50] [--node-args "--single-threaded-gc"] [--nvp] [--bare] [--env KEY=VALUE]...
  *
  * --node-args adds V8 flags to the service's command line; --nvp prints what each scavenge copied
  * and promoted (--trace-gc-nvp), which says whether a pause is survivors or scheduling.
@@ -27,6 +27,7 @@ import {
 async function main(): Promise<void> {
   const rate = argNumber('rate', 1000);
   const durationS = argNumber('duration', 10);
+  const connections = argNumber('connections', 50);
   const bodies = requestBodies(500, 1, 'gc');
   const db = await freshDatabase('benchgc');
   const gcArgs = [
@@ -47,9 +48,9 @@ async function main(): Promise<void> {
         nodeArgs: gcArgs,
       });
   try {
-    await runPaced({ url: service.url, bodies, rate, durationS: 3, connections: 50 });
+    await runPaced({ url: service.url, bodies, rate, durationS: 3, connections });
     const mark = service.output.length;
-    const r = await runPaced({ url: service.url, bodies, rate, durationS, connections: 50 });
+    const r = await runPaced({ url: service.url, bodies, rate, durationS, connections });
     const gcLines = service.output.slice(mark).join('').split('\n');
     if (hasFlag('nvp')) {
       logScavengeDetail(gcLines);
@@ -91,7 +92,16 @@ function logScavengeDetail(lines: string[]): void {
   };
   log(
     `scavenges (nvp): ${scavenges.length}; ` +
-      ['pause', 'scavenge.roots', 'scavenge.parallel', 'semi_space_copied', 'promoted', 'semi_space_copy_rate']
+      [
+        'pause',
+        'scavenge.roots',
+        'scavenge.parallel',
+        'promoted',
+        'new_space_survived',
+        'promotion_ratio',
+        'average_survival_ratio',
+        'fast_promote',
+      ]
         .map(median)
         .join('; '),
   );
