@@ -4,11 +4,15 @@
  * session options — on bare `node:http`, with no framework, no logging, no metrics, no database.
  * `npm run bench` starts it next to the service and reports ours / bare.
  *
- * Run: npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/bare-server.ts [--port 8099] [--model-dir models/phase5/champion]
+ * `--express`: the same handler behind Express 5 and `express.json()` instead, to tell what the framework
+ * alone costs (CPU, and the garbage its per-request objects leave; scripts/bench/gc-probe.ts --bare-express).
+ *
+ * Run: npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/bare-server.ts [--port 8099] [--model-dir models/phase5/champion] [--express]
  */
 import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
+import express from 'express';
 import * as ort from 'onnxruntime-node';
 import { buildFeatures, FEATURE_COUNT, isFiniteVector, validatePatternInput } from '@app/features';
 
@@ -19,6 +23,8 @@ interface Card {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
+
+const hasFlag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,18 +52,7 @@ async function main(): Promise<void> {
     graphOptimizationLevel: 'all',
   });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> => {
-    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/api/ml/confidence') {
-      send(res, 404, { statusCode: 404, error: 'Not Found' });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      send(res, 400, { statusCode: 400, error: 'Bad Request', message: ['malformed JSON'] });
-      return;
-    }
+  const handle = async (res: ServerResponse, body: unknown): Promise<void> => {
     const { value, errors } = validatePatternInput(body);
     if (!value) {
       send(res, 400, { statusCode: 400, error: 'Bad Request', message: errors });
@@ -84,7 +79,17 @@ async function main(): Promise<void> {
     });
   };
 
-  const server = createServer((req, res) => {
+  const fail = (res: ServerResponse) => (err: unknown) =>
+    send(res, 500, { statusCode: 500, error: (err as Error).message });
+  const app = express();
+  app.post('/api/ml/confidence', express.json({ limit: MAX_BODY }), (req, res) => {
+    handle(res, req.body).catch(fail(res));
+  });
+  const rawHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/api/ml/confidence') {
+      send(res, 404, { statusCode: 404, error: 'Not Found' });
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -97,11 +102,17 @@ async function main(): Promise<void> {
       chunks.push(c);
     });
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) =>
-        send(res, 500, { statusCode: 500, error: (err as Error).message }),
-      );
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        send(res, 400, { statusCode: 400, error: 'Bad Request', message: ['malformed JSON'] });
+        return;
+      }
+      handle(res, body).catch(fail(res));
     });
-  });
+  };
+  const server = createServer(hasFlag('express') ? app : rawHandler);
   server.keepAliveTimeout = 65_000;
   server.listen(port, '127.0.0.1', () => process.stdout.write(`bare server listening on http://localhost:${port}\n`));
   const stop = (): void => {

@@ -4,7 +4,7 @@
  * percentiles next to the garbage collector's pauses (count, total, p50/max) over the same run.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/gc-probe.ts [--rate 1000] [--duration 10]
- *     [--connections 50] [--node-args "--single-threaded-gc"] [--nvp] [--bare] [--env KEY=VALUE]...
+ *     [--connections 50] [--node-args "--single-threaded-gc"] [--nvp] [--bare | --bare-express] [--env KEY=VALUE]...
  *
  * --node-args adds V8 flags to the service's command line; --nvp prints what each scavenge copied
  * and promoted (--trace-gc-nvp), which says whether a pause is survivors or scheduling.
@@ -35,18 +35,23 @@ async function main(): Promise<void> {
     ...(argValue('node-args') ?? '').split(' ').filter(Boolean),
   ];
   // --bare: the bare node:http server instead, with the same young-generation setting as the image.
-  const service = hasFlag('bare')
-    ? await startBareServer([...imageNodeOptions().split(' ').filter(Boolean), ...gcArgs])
-    : await startService({
-        databaseUrl: db.url,
-        env: {
-          ML_CACHE_ENABLED: 'false',
-          PREDICTION_LOG_ENABLED: 'true',
-          ...envFlags('--env'),
-        },
-        // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
-        nodeArgs: gcArgs,
-      });
+  // --bare-express: the same bare handler behind Express 5 and express.json().
+  const service =
+    hasFlag('bare') || hasFlag('bare-express')
+      ? await startBareServer(
+          [...imageNodeOptions().split(' ').filter(Boolean), ...gcArgs],
+          hasFlag('bare-express') ? ['--express'] : [],
+        )
+      : await startService({
+          databaseUrl: db.url,
+          env: {
+            ML_CACHE_ENABLED: 'false',
+            PREDICTION_LOG_ENABLED: 'true',
+            ...envFlags('--env'),
+          },
+          // With the image's NODE_OPTIONS, which startService sets (--trace-gc is not allowed there).
+          nodeArgs: gcArgs,
+        });
   try {
     await runPaced({ url: service.url, bodies, rate, durationS: 3, connections });
     const mark = service.output.length;

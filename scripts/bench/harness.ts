@@ -324,7 +324,7 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
 }
 
 /** Starts scripts/bench/bare-server.ts (ts-node) on a free port. */
-export async function startBareServer(nodeArgs: string[] = []): Promise<Service> {
+export async function startBareServer(nodeArgs: string[] = [], scriptArgs: string[] = []): Promise<Service> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -337,6 +337,7 @@ export async function startBareServer(nodeArgs: string[] = []): Promise<Service>
       'scripts/bench/bare-server.ts',
       '--port',
       String(port),
+      ...scriptArgs,
     ],
     { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
