@@ -14,14 +14,15 @@ import { AppConfig } from '@app/config';
 import { formatValidationErrors, PATTERN_INPUT_VALIDATOR_OPTIONS } from '@app/features';
 import { METRIC } from '@app/metrics';
 import { AppModule } from './app.module';
-import { httpMetricsMiddleware } from './http-metrics.middleware';
+import { httpMetricsMiddleware, httpObserver } from './http-metrics.middleware';
 import { ServingStatsService } from './monitoring/serving-stats.service';
 import { requireJsonBody } from './content-type.middleware';
-import { drainMiddleware } from './drain';
+import { drainMiddleware, isDraining } from './drain';
 import { openApiDocument } from './openapi/openapi.document';
 import { allowedMethodsLookup } from './route-methods.util';
 import { ConfidenceController } from './inference/confidence.controller';
-import { scoringRoutes } from './inference/scoring-routes';
+import { installScoringFastPath } from './inference/scoring-fast-path';
+import { scoringRoutes, scoringRouteTable } from './inference/scoring-routes';
 import { APP_LOGGER } from './logging.config';
 
 /** Version shown in the OpenAPI document. */
@@ -53,13 +54,12 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
   // Must outlast keepAliveTimeout, or a reused connection can be cut while its headers arrive.
   server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
-  app.use(
-    httpMetricsMiddleware(
-      app.get<Counter<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpRequests)),
-      app.get<Histogram<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpDuration)),
-      app.get(ServingStatsService),
-    ),
+  const observe = httpObserver(
+    app.get<Counter<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpRequests)),
+    app.get<Histogram<'method' | 'route' | 'status_code'>>(getToken(METRIC.httpDuration)),
+    app.get(ServingStatsService),
   );
+  app.use(httpMetricsMiddleware(observe));
   // Swagger UI boots with an inline script: its pages alone get helmet without a CSP.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
@@ -68,14 +68,13 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   );
   app.use(drainMiddleware(app));
   app.use(requireJsonBody);
-  app.use(
-    scoringRoutes({
-      controller: app.get(ConfidenceController),
-      logger: app.get<pino.Logger>(APP_LOGGER),
-      bodyLimit: config.BODY_LIMIT,
-      batchBodyLimit: BATCH_BODY_LIMIT,
-    }),
-  );
+  const logger = app.get<pino.Logger>(APP_LOGGER);
+  const routes = scoringRouteTable({
+    controller: app.get(ConfidenceController),
+    bodyLimit: config.BODY_LIMIT,
+    batchBodyLimit: BATCH_BODY_LIMIT,
+  });
+  app.use(scoringRoutes(routes, logger));
   app.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -87,5 +86,14 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.useGlobalFilters(new AllExceptionsFilter(allowedMethodsLookup(app)));
   SwaggerModule.setup('api/docs', app, openApiDocument(SERVICE_VERSION), { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
+  if (config.HTTP_FAST_PATH) {
+    installScoringFastPath(server, {
+      routes,
+      logger,
+      securityHeaders: strict,
+      observe,
+      draining: () => isDraining(server),
+    });
+  }
   return app;
 }

@@ -7,6 +7,11 @@ const DRAIN_DEADLINE_MS = 10_000;
 
 const draining = new WeakSet<object>();
 
+/** Whether drainAndClose has begun for this HTTP server. */
+export function isDraining(server: object): boolean {
+  return draining.has(server);
+}
+
 /**
  * While draining, every response carries `Connection: close`, so keep-alive clients that keep
  * sending (a load balancer, a busy caller) let go of their connection after the request in flight;
@@ -14,7 +19,7 @@ const draining = new WeakSet<object>();
  */
 export function drainMiddleware(app: { getHttpServer(): unknown }) {
   return (_req: Request, res: Response, next: NextFunction): void => {
-    if (draining.has(app.getHttpServer() as object)) {
+    if (isDraining(app.getHttpServer() as object)) {
       res.setHeader('Connection', 'close');
     }
     next();

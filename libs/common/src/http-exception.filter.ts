@@ -15,6 +15,18 @@ interface BodyParserError {
   type?: string;
   status?: number;
   statusCode?: number;
+  /** http-errors: the error is the client's fault and safe to answer as its status. */
+  expose?: boolean;
+}
+
+/** body-parser's errors (typed), and http-errors it raises untyped (e.g. a corrupt gzip body: 400). */
+function isClientBodyError(err: unknown): err is BodyParserError {
+  if (!err || typeof err !== 'object') {
+    return false;
+  }
+  const e = err as BodyParserError;
+  const status = e.status ?? e.statusCode ?? 0;
+  return typeof e.type === 'string' || (e.expose === true && status >= 400 && status < 500);
 }
 
 /**
@@ -73,16 +85,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const extra = typeof response === 'object' ? this.safeExtra(response as Record<string, unknown>) : {};
       return { status, body: this.body(status, message ?? exception.message, extra) };
     }
-    const parserError = exception as BodyParserError;
-    if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
-      const status = parserError.status ?? parserError.statusCode ?? 400;
+    if (isClientBodyError(exception)) {
+      const status = exception.status ?? exception.statusCode ?? 400;
       const messages: Record<string, string> = {
         'entity.too.large': 'Request body is too large',
         'entity.parse.failed': 'Request body is not valid JSON',
         'encoding.unsupported': 'Unsupported content encoding',
         'charset.unsupported': 'Unsupported charset',
       };
-      return { status, body: this.body(status, messages[parserError.type] ?? 'Bad request body') };
+      return { status, body: this.body(status, messages[exception.type ?? ''] ?? 'Bad request body') };
     }
     return { status: 500, body: this.body(500, 'Internal server error') };
   }

@@ -130,6 +130,12 @@ export class EnvDto {
    */
   @Transform(toNum) @IsInt() @Min(1000) HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+  /**
+   * Serve well-formed scoring requests from node:http ahead of Express (inference/scoring-fast-path.ts).
+   * Off: every request takes the Express pipeline; answers are the same, only slower.
+   */
+  @Transform(toBool) @IsBoolean() HTTP_FAST_PATH = true;
+
   /** Name of this replica in metrics history and histograms; defaults to hostname-pid. */
   @IsOptional() @IsString() @MaxLength(128) INSTANCE_ID?: string;
 
