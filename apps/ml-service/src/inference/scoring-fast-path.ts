@@ -117,6 +117,10 @@ export class ScoringFastPath {
       .run(new Store(log), () => route.score(input, includeFeatures))
       .then(
         (answer) => {
+          if (this.opts.draining()) {
+            // Draining began while this request was scored: let the client's keep-alive connection go.
+            res.setHeader('Connection', 'close');
+          }
           sendJson(res, answer);
           this.served++;
           this.opts.observe('POST', route.path, route.path, res.statusCode, started);
