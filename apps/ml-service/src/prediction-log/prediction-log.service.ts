@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '@app/config';
 import { METRIC } from '@app/metrics';
-import { PredictionLogRepository } from './prediction-log.repository';
+import { encodedPatternId, encodePredictionRow, PredictionLogRepository } from './prediction-log.repository';
 import type { PredictionRecord } from './prediction-record';
 
 /**
@@ -27,7 +27,8 @@ const MAX_BACKOFF_MS = 5_000;
 @Injectable()
 export class PredictionLogService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PredictionLogService.name);
-  private queue: PredictionRecord[] = [];
+  /** Rows encoded for the insert (encodePredictionRow), oldest first. */
+  private queue: Buffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
@@ -59,7 +60,7 @@ export class PredictionLogService implements OnModuleInit, OnApplicationShutdown
       this.droppedCounter.inc();
       return false;
     }
-    this.queue.push(record);
+    this.queue.push(encodePredictionRow(record));
     if (this.queue.length >= this.config.PREDICTION_LOG_BATCH_SIZE && !this.flushing && this.failures === 0) {
       void this.flush();
     }
@@ -131,7 +132,7 @@ export class PredictionLogService implements OnModuleInit, OnApplicationShutdown
         this.droppedCount++;
         this.droppedCounter.inc();
         this.logger.error(
-          { event: 'prediction_log_row_refused', pattern_id: row.pattern_id, error: (err as Error).message },
+          { event: 'prediction_log_row_refused', pattern_id: encodedPatternId(row), error: (err as Error).message },
           'prediction refused by the database; dropped',
         );
       }
