@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { querySerially } from '@app/database';
 import type { Arm } from '../inference/inference.types';
 import type { OutcomeDto } from './outcome.dto';
 import { emptyCounts, PerformanceCounts } from './performance.util';
@@ -58,7 +59,8 @@ export class OutcomesRepository {
    * seconds per drift run once a window held a few hundred thousand labels (found by the soak).
    */
   async performanceCounts(from: Date, to: Date, limit: number): Promise<Record<'overall' | Arm, PerformanceCounts>> {
-    const rows = await this.db.query<
+    // A background read over the whole window: it must not take every core from the scoring path.
+    const rows = await querySerially<
       Array<{
         arm: 'overall' | Arm;
         n: number;
@@ -71,6 +73,7 @@ export class OutcomesRepository {
         rank_sum: string | null;
       }>
     >(
+      this.db,
       `WITH recent AS (
          SELECT p.pattern_id, p.created_at, p.arm, p.confidence, p.passes_threshold, o.outcome
          FROM ml_predictions p JOIN ml_outcomes o ON o.pattern_id = p.pattern_id
