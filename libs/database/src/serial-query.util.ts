@@ -12,6 +12,6 @@ import type { DataSource } from 'typeorm';
 export function querySerially<T>(db: DataSource, sql: string, parameters: unknown[]): Promise<T> {
   return db.transaction(async (manager) => {
     await manager.query('SET LOCAL max_parallel_workers_per_gather = 0');
-    return (await manager.query(sql, parameters)) as T;
+    return manager.query<T>(sql, parameters);
   });
 }
