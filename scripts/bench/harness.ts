@@ -129,12 +129,6 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Resident set size of a process in bytes, from /proc. */
-export function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
 // ---------------------------------------------------------------- build, database, service
 
 /** Compiles the service into BUILD_DIR (nest build with the app's tsconfig, output redirected). */

@@ -4,13 +4,12 @@
  * and the prediction log's write cost per row (Node CPU and the Postgres backend's CPU, one
  * connection, batches of 1,000 through the service's own PredictionLogRepository).
  */
-import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { buildFeatures, FEATURE_SCHEMA_VERSION, validatePatternInput } from '@app/features';
 import { MIGRATIONS } from '@app/migrations';
 import { encodePredictionRow, PredictionLogRepository } from '@app/ml-service/prediction-log/prediction-log.repository';
 import type { PredictionRecord } from '@app/ml-service/prediction-log/prediction-record';
-import { median, timeUs } from './harness';
+import { cpuSeconds, median, timeUs } from './harness';
 
 export interface ParseFloors {
   singleKb: number;
@@ -35,12 +34,6 @@ export function parseFloors(bodies: string[], batchBody: string): ParseFloors {
     validateUs: timeUs((i) => validatePatternInput(parsed[i % parsed.length]), 2000),
     featuresUs: timeUs((i) => buildFeatures(dtos[i % dtos.length]), 2000),
   };
-}
-
-function pgBackendCpu(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 /** µs of CPU per logged prediction: Node (building the statement) and Postgres (executing it). */
@@ -87,14 +80,14 @@ export async function logWriteCost(databaseUrl: string, bodies: string[]): Promi
     for (let round = 0; round < 5; round++) {
       const n = 5;
       const c0 = process.cpuUsage();
-      const p0 = pgBackendCpu(pid);
+      const p0 = cpuSeconds(pid);
       for (let k = 0; k < n; k++) {
         // Encoding happens when a prediction is queued; it is part of the log's Node cost.
         await repo.insertMany(rows.map(encodePredictionRow));
       }
       const c = process.cpuUsage(c0);
       node.push((c.user + c.system) / (n * rows.length));
-      pg.push(((pgBackendCpu(pid) - p0) * 1e6) / (n * rows.length));
+      pg.push(((cpuSeconds(pid) - p0) * 1e6) / (n * rows.length));
     }
     return { nodeUs: median(node), pgUs: median(pg) };
   } finally {

@@ -5,7 +5,7 @@ import { Store, storage } from 'nestjs-pino/storage';
 import type pino from 'pino';
 import type { HttpObserver } from '../http-metrics.middleware';
 import { ScoringRoute, sendJson } from './scoring-routes';
-import { recordHandoff, startRequestLog } from './scoring-request';
+import { Handoff, recordHandoff, startRequestLog } from './scoring-request';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -132,7 +132,7 @@ export class ScoringFastPath {
       );
   }
 
-  private handOff(req: BodyRequest, res: ServerResponse, handoff: Parameters<typeof recordHandoff>[1]): void {
+  private handOff(req: BodyRequest, res: ServerResponse, handoff: Handoff): void {
     this.handedOff++;
     recordHandoff(req, handoff);
     this.express(req, res);
