@@ -6,12 +6,15 @@
  * machine's background load, so ratios are steadier than raw throughput on a busy machine.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/ab.ts \
- *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR] [--rate R]
+ *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR] [--rate R] [--batch]
  *
  * BENCH_BUILD_DIR picks the service build (default .tmp/perf-build; build it first, e.g. `npm run bench
  * -- --only micro --build`). `--profile DIR` writes CPU profiles of every server there; `--rate R` runs
  * an open-loop client at R req/s instead of saturating (latency from the scheduled send time).
+ * `--batch` saturates /api/ml/confidence/batch with bodies of 100 items over 4 connections (as
+ * `npm run bench` does) and reports predictions/s and CPU per prediction instead.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   argNumber,
   argValue,
@@ -36,6 +39,8 @@ interface Contender {
   db?: Database;
   rps: number[];
   cpuMs: number[];
+  /** PostgreSQL CPU per prediction (µs), all its processes. */
+  pgUs: number[];
   p95: number[];
 }
 
@@ -46,18 +51,56 @@ async function startContender(name: string, env: Record<string, string>, profile
     env: { ML_CACHE_ENABLED: 'false', PREDICTION_LOG_ENABLED: 'true', INSTANCE_ID: `bench-ab-${name}`, ...env },
     nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/${name}`] : [],
   });
-  return { name, server, db, rps: [], cpuMs: [], p95: [] };
+  return { name, server, db, rps: [], cpuMs: [], pgUs: [], p95: [] };
 }
 
-async function turn(c: Contender, bodies: string[], durationS: number, rate?: number): Promise<void> {
+/** What a turn sends: single requests over 50 connections, or batches of 100 over 4 (`--batch`). */
+interface Load {
+  path: string;
+  bodies: string[];
+  connections: number;
+  /** Predictions per request. */
+  items: number;
+}
+
+/** CPU seconds of every PostgreSQL process (the prediction log's inserts land there). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry)) {
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) {
+          total += cpuSeconds(Number(entry));
+        }
+      } catch {
+        // the process ended between readdir and read
+      }
+    }
+  }
+  return total;
+}
+
+async function turn(c: Contender, load: Load, durationS: number, rate?: number): Promise<void> {
   const cpu0 = cpuSeconds(c.server.pid);
+  const pg0 = postgresCpuSeconds();
+  const { path, bodies, connections } = load;
   const r = rate
-    ? await runPaced({ url: c.server.url, bodies, rate, durationS, connections: 50 })
-    : await runAutocannon({ url: c.server.url, bodies, connections: 50, durationS });
+    ? await runPaced({ url: c.server.url, path, bodies, rate, durationS, connections })
+    : await runAutocannon({ url: c.server.url, path, bodies, connections, durationS });
   c.p95.push(r.p95);
   const cpu = cpuSeconds(c.server.pid) - cpu0;
-  c.rps.push(r.rps);
-  c.cpuMs.push((cpu * 1000) / r.requests);
+  c.pgUs.push(((postgresCpuSeconds() - pg0) * 1e6) / (r.requests * load.items));
+  c.rps.push(r.rps * load.items);
+  c.cpuMs.push((cpu * 1000) / (r.requests * load.items));
+}
+
+function loadOf(batch: boolean): Load {
+  const bodies = requestBodies(500, 1, 'ab');
+  if (!batch) {
+    return { path: '/api/ml/confidence', bodies, connections: 50, items: 1 };
+  }
+  const batches = Array.from({ length: 5 }, (_, k) => `{"items":[${bodies.slice(k * 100, k * 100 + 100).join(',')}]}`);
+  return { path: '/api/ml/confidence/batch', bodies: batches, connections: 4, items: 100 };
 }
 
 async function main(): Promise<void> {
@@ -65,22 +108,33 @@ async function main(): Promise<void> {
   const durationS = argNumber('duration', 6);
   const profileDir = argValue('profile');
   const rate = argValue('rate') ? Number(argValue('rate')) : undefined;
-  const bodies = requestBodies(500, 1, 'ab');
+  const batch = process.argv.includes('--batch');
+  const load = loadOf(batch);
+  const unit = batch ? 'pred' : 'req';
   const contenders: Contender[] = [await startContender('A', envFlags('--env'), profileDir)];
   if (process.argv.includes('--b-env')) {
     contenders.push(await startContender('B', envFlags('--b-env'), profileDir));
   }
-  const bare = await startBareServer(profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/bare`] : []);
-  contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [], p95: [] });
+  // The bare server has no batch route: batch runs compare A and B only.
+  if (!batch) {
+    const bare = await startBareServer(profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/bare`] : []);
+    contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [], pgUs: [], p95: [] });
+  }
   try {
     for (const c of contenders) {
-      await runAutocannon({ url: c.server.url, bodies, connections: 50, durationS: 3 });
+      await runAutocannon({
+        url: c.server.url,
+        path: load.path,
+        bodies: load.bodies,
+        connections: load.connections,
+        durationS: 3,
+      });
     }
     for (let i = 1; i <= rounds; i++) {
       // Rotate the order so no contender always follows the same neighbour.
       for (let k = 0; k < contenders.length; k++) {
         const c = contenders[(k + i) % contenders.length];
-        await turn(c, bodies, durationS, rate);
+        await turn(c, load, durationS, rate);
         await sleep(2000);
       }
       log(
@@ -88,21 +142,23 @@ async function main(): Promise<void> {
           contenders
             .map(
               (c) =>
-                `${c.name} ${c.rps[i - 1].toFixed(0)} req/s ${c.cpuMs[i - 1].toFixed(3)} ms CPU/req p95 ${c.p95[i - 1].toFixed(1)} ms`,
+                `${c.name} ${c.rps[i - 1].toFixed(0)} ${unit}/s ${(c.cpuMs[i - 1] * 1000).toFixed(1)} µs CPU/${unit} ` +
+                `(PostgreSQL ${c.pgUs[i - 1].toFixed(1)} µs) p95 ${c.p95[i - 1].toFixed(1)} ms`,
             )
             .join(' · '),
       );
     }
-    const bareRps = contenders[contenders.length - 1].rps;
+    const reference = contenders[contenders.length - 1];
     for (const c of contenders.slice(0, -1)) {
-      const ratios = c.rps.map((r, i) => r / bareRps[i]);
+      const ratios = c.rps.map((r, i) => r / reference.rps[i]);
       log(
-        `${c.name}: median ${median(c.rps).toFixed(0)} req/s, ${median(c.cpuMs).toFixed(3)} ms CPU/req, ` +
-          `ratio to bare ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(' / ')}), p95 ${median(c.p95).toFixed(1)} ms`,
+        `${c.name}: median ${median(c.rps).toFixed(0)} ${unit}/s, ${(median(c.cpuMs) * 1000).toFixed(1)} µs CPU/${unit}, ` +
+          `ratio to ${reference.name} ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(' / ')}), p95 ${median(c.p95).toFixed(1)} ms`,
       );
     }
     log(
-      `bare: median ${median(bareRps).toFixed(0)} req/s, ${median(contenders[contenders.length - 1].cpuMs).toFixed(3)} ms CPU/req`,
+      `${reference.name}: median ${median(reference.rps).toFixed(0)} ${unit}/s, ${(median(reference.cpuMs) * 1000).toFixed(1)} µs CPU/${unit}, ` +
+        `PostgreSQL ${median(reference.pgUs).toFixed(1)} µs/${unit}`,
     );
   } finally {
     for (const c of contenders) {

@@ -97,3 +97,20 @@ export class PatternInputDto implements PatternInput {
   @IsValidCandleSeries()
   candles!: CandleDto[];
 }
+
+/** The request fields of DESIGN §4, all required; anything else is an unknown field. */
+export const PATTERN_INPUT_FIELDS = [
+  'pattern_id',
+  'symbol',
+  'pattern_type',
+  'direction',
+  'timeframe',
+  'rule_confidence',
+  'pattern_start_index',
+  'pattern_end_index',
+  'breakout_price',
+  'target_price',
+  'stop_price',
+  'candles',
+] as const satisfies ReadonlyArray<keyof PatternInputDto>;
+export const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set(PATTERN_INPUT_FIELDS);

@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import type { CandleDto } from './candle.dto';
-import { PatternInputDto } from './pattern-input.dto';
+import { isPlainlyValidPatternInput } from './pattern-input.fast-check';
+import { PATTERN_INPUT_KEYS, PatternInputDto } from './pattern-input.dto';
 import { CANDLE_PROBLEM_SEPARATOR, CANDLE_SERIES_CONSTRAINT } from './pattern-input.validators';
 
 /** The service's ValidationPipe semantics (STYLE 10): unknown fields are errors, no implicit conversion. */
@@ -36,23 +37,6 @@ export function formatValidationErrors(errors: readonly ValidationError[], paren
   return messages;
 }
 
-/** The request fields of DESIGN §4, all required; anything else is an unknown field. */
-export const PATTERN_INPUT_FIELDS = [
-  'pattern_id',
-  'symbol',
-  'pattern_type',
-  'direction',
-  'timeframe',
-  'rule_confidence',
-  'pattern_start_index',
-  'pattern_end_index',
-  'breakout_price',
-  'target_price',
-  'stop_price',
-  'candles',
-] as const satisfies ReadonlyArray<keyof PatternInputDto>;
-const PATTERN_INPUT_KEYS: ReadonlySet<string> = new Set(PATTERN_INPUT_FIELDS);
-
 /**
  * Validates an untrusted request body with exactly the rules of the service (plainToInstance +
  * validateSync, whitelist + forbidNonWhitelisted); `value` is set only when there are no errors.
@@ -65,6 +49,18 @@ export function validatePatternInput(plain: unknown): { value?: PatternInputDto;
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { errors: ['request body must be a JSON object'] };
   }
+  if (isPlainlyValidPatternInput(plain as Record<string, unknown>)) {
+    // Exactly the 12 fields, all valid: the DTO plainToInstance would build, without walking metadata.
+    return { value: Object.assign(new PatternInputDto(), plain), errors: [] };
+  }
+  return validateWithDecorators(plain);
+}
+
+/**
+ * The decorators' verdict and wording (class-validator), for any JSON object. validatePatternInput
+ * comes here whenever the fast check is not sure; exported so tests can hold the two to each other.
+ */
+export function validateWithDecorators(plain: object): { value?: PatternInputDto; errors: string[] } {
   // Unknown keys are reported here and never reach class-transformer: it would deep-copy whatever
   // they hold (a 5,000-deep array overflows its recursion) and treats keys like `constructor` specially.
   const unknown: string[] = [];
