@@ -6,13 +6,14 @@
  * machine's background load, so ratios are steadier than raw throughput on a busy machine.
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only scripts/bench/ab.ts \
- *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR] [--rate R] [--batch]
+ *     [--env KEY=VALUE]... [--b-env KEY=VALUE]... [--rounds 3] [--duration 6] [--profile DIR] [--rate R] [--batch] [--candles 200]
  *
  * BENCH_BUILD_DIR picks the service build (default .tmp/perf-build; build it first, e.g. `npm run bench
  * -- --only micro --build`). `--profile DIR` writes CPU profiles of every server there; `--rate R` runs
  * an open-loop client at R req/s instead of saturating (latency from the scheduled send time).
  * `--batch` saturates /api/ml/confidence/batch with bodies of 100 items over 4 connections (as
- * `npm run bench` does) and reports predictions/s and CPU per prediction instead.
+ * `npm run bench` does) and reports predictions/s and CPU per prediction instead, with the bare
+ * server's batch route on one process and on two (`--workers 2`). `--candles N`: bars per request (60..1000).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import {
@@ -94,8 +95,8 @@ async function turn(c: Contender, load: Load, durationS: number, rate?: number):
   c.cpuMs.push((cpu * 1000) / (r.requests * load.items));
 }
 
-function loadOf(batch: boolean): Load {
-  const bodies = requestBodies(500, 1, 'ab');
+function loadOf(batch: boolean, candles: number): Load {
+  const bodies = requestBodies(500, 1, 'ab', candles);
   if (!batch) {
     return { path: '/api/ml/confidence', bodies, connections: 50, items: 1 };
   }
@@ -109,17 +110,21 @@ async function main(): Promise<void> {
   const profileDir = argValue('profile');
   const rate = argValue('rate') ? Number(argValue('rate')) : undefined;
   const batch = process.argv.includes('--batch');
-  const load = loadOf(batch);
+  const load = loadOf(batch, argNumber('candles', 200));
   const unit = batch ? 'pred' : 'req';
   const contenders: Contender[] = [await startContender('A', envFlags('--env'), profileDir)];
   if (process.argv.includes('--b-env')) {
     contenders.push(await startContender('B', envFlags('--b-env'), profileDir));
   }
-  // The bare server has no batch route: batch runs compare A and B only.
-  if (!batch) {
-    const bare = await startBareServer(profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/bare`] : []);
-    contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [], pgUs: [], p95: [] });
+  const profileArgs = (name: string): string[] =>
+    profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/${name}`] : [];
+  if (batch) {
+    // Both cores serving, no bookkeeping: the machine's ceiling for this work (CPU column: the primary only).
+    const ceiling = await startBareServer(profileArgs('bare2'), ['--workers', '2']);
+    contenders.push({ name: 'bare×2', server: ceiling, rps: [], cpuMs: [], pgUs: [], p95: [] });
   }
+  const bare = await startBareServer(profileArgs('bare'));
+  contenders.push({ name: 'bare', server: bare, rps: [], cpuMs: [], pgUs: [], p95: [] });
   try {
     for (const c of contenders) {
       await runAutocannon({

@@ -430,9 +430,9 @@ export async function metricValue(baseUrl: string, name: string, labelFilter?: s
 
 // ---------------------------------------------------------------- request bodies
 
-/** Valid single-request bodies (200 candles each) with unique pattern ids, as JSON strings. */
-export function requestBodies(count: number, seed: number, prefix: string): string[] {
-  return generatePatterns(seed, count).map((p, i) =>
+/** Valid single-request bodies (200 candles each by default) with unique pattern ids, as JSON strings. */
+export function requestBodies(count: number, seed: number, prefix: string, candleCount = 200): string[] {
+  return generatePatterns(seed, count, { candleCount }).map((p, i) =>
     JSON.stringify({ ...p.input, pattern_id: `${prefix}-${seed}-${i}` }),
   );
 }

@@ -6,7 +6,8 @@
  *  2. HTTP on the compiled service (fresh Postgres database each): single requests (200 candles,
  *     cache off) at fixed arrival rates 500 / 1,000 / 2,000 req/s (open loop, 50 connections) and
  *     at saturation (autocannon, 50 connections); a bare node:http + onnxruntime server doing the
- *     same parse + validation + features + ONNX run in the same run, and the ratio; batch of 100;
+ *     same parse + validation + features + ONNX run in the same run, and the ratio; batch of 100, next
+ *     to the bare server's batch route on one process and forked on both cores (the machine's ceiling);
  *     cache on vs off; prediction logging on vs off; the image's NODE_OPTIONS (a larger young
  *     generation) vs V8's default.
  *     Saturation runs are interleaved round by round across the servers and reported as medians,
@@ -61,6 +62,8 @@ const PACED_DURATION = argNumber('paced-duration', QUICK ? 5 : 6);
 const WARMUP = QUICK ? 3 : 5;
 const CONNECTIONS = 50;
 const BATCH_CONNECTIONS = argNumber('batch-connections', 4);
+const BATCH_PATH = '/api/ml/confidence/batch';
+type BatchKey = 'ours' | 'bare' | 'bare2';
 const RATES = [500, 1000, 2000];
 const SECTIONS = new Set((argValue('only') ?? 'micro,http,drift').split(','));
 const DRIFT_SIZES = (argValue('drift-sizes') ?? (QUICK ? '100000' : '100000,1000000')).split(',').map(Number);
@@ -120,7 +123,8 @@ interface Results {
   /** Per round, each variant's throughput over its neighbour's in the same round (paired, so machine noise cancels). */
   paired: { oursOverBare: number[]; loggingCost: number[]; cacheGain: number[]; semiGain: number[] };
   paced: Record<string, PacedStats[]>;
-  batch?: SaturationStats & { predictionsPerSecond: number; connections: number };
+  /** Batch of 100: the service, the bare server, the bare server forked on both cores. */
+  batch: Partial<Record<BatchKey, SaturationStats & { predictionsPerSecond: number; connections: number }>>;
   cacheHitRate?: number;
   loggedRows?: { expectedAtLeast: number; dropped: number };
   drift: DriftStats[];
@@ -134,6 +138,7 @@ const results: Results = {
   rounds: ROUNDS,
   durationS: DURATION,
   saturation: {},
+  batch: {},
   paired: { oursOverBare: [], loggingCost: [], cacheGain: [], semiGain: [] },
   paced: {},
   drift: [],
@@ -311,17 +316,37 @@ async function httpSection(): Promise<void> {
       results.paired.semiGain.push(rps('ours', round) / rps('v8young', round) - 1);
     }
 
-    const batchRuns: Run[] = [];
-    await saturate(ours.server, batchBodies, WARMUP, '/api/ml/confidence/batch', BATCH_CONNECTIONS);
-    for (let round = 1; round <= ROUNDS; round++) {
-      const run = await saturate(ours.server, batchBodies, DURATION, '/api/ml/confidence/batch', BATCH_CONNECTIONS);
-      batchRuns.push(run);
-      log(
-        `batch of 100 round ${round}: ${(run.r.rps * 100).toFixed(0)} predictions/s, p95 ${run.r.p95.toFixed(0)} ms per batch`,
-      );
+    // Batch of 100: the service and the bare server's batch route (same parse, validation, features and
+    // one ONNX run; no logging, metrics or framework) on one process and, forked on the port, on both
+    // cores: the machine's ceiling for this work. Rounds interleave as above.
+    const bareOnBothCores = await startBareServer([], ['--workers', '2']);
+    const batchServers: Array<[BatchKey, Service]> = [
+      ['ours', ours.server],
+      ['bare', bare],
+      ['bare2', bareOnBothCores],
+    ];
+    const batchRuns = new Map<BatchKey, Run[]>();
+    try {
+      for (const [, server] of batchServers) {
+        await saturate(server, batchBodies, WARMUP, BATCH_PATH, BATCH_CONNECTIONS);
+      }
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const [key, server] of batchServers) {
+          await settle(server);
+          const run = await saturate(server, batchBodies, DURATION, BATCH_PATH, BATCH_CONNECTIONS);
+          batchRuns.set(key, [...(batchRuns.get(key) ?? []), run]);
+          log(
+            `batch of 100 round ${round} ${key}: ${(run.r.rps * 100).toFixed(0)} predictions/s, p95 ${run.r.p95.toFixed(0)} ms per batch`,
+          );
+        }
+      }
+    } finally {
+      await bareOnBothCores.stop();
     }
-    const batch = statsOf(batchRuns);
-    results.batch = { ...batch, predictionsPerSecond: batch.rps * 100, connections: BATCH_CONNECTIONS };
+    for (const [key, runs] of batchRuns) {
+      const stats = statsOf(runs);
+      results.batch[key] = { ...stats, predictionsPerSecond: stats.rps * 100, connections: BATCH_CONNECTIONS };
+    }
 
     const cache = variants.find((v) => v.key === 'cache_on')!;
     const hits = await metricValue(cache.server.url, 'ml_cache_requests_total', 'result="hit"');
@@ -585,18 +610,35 @@ function table(): string {
       verdict(ratio >= 0.6),
     );
   }
-  if (results.batch) {
-    const b = results.batch;
+  const { ours: batch, bare: bareBatch, bare2: bareBatch2 } = results.batch;
+  if (batch) {
     row(
-      `Batch of 100 (autocannon, ${b.connections} conn.)`,
-      `${f0(b.predictionsPerSecond)} predictions/s (${f0(b.rps)} batches/s); ${errs(b)}`,
-      f0(b.p50),
-      f0(b.p95),
-      f0(b.p99),
-      'latency per batch',
+      `Batch of 100 (autocannon, ${batch.connections} conn.)`,
+      `${f0(batch.predictionsPerSecond)} predictions/s (${f0(batch.rps)} batches/s); ${errs(batch)}`,
+      f0(batch.p50),
+      f0(batch.p95),
+      f0(batch.p99),
+      `latency per batch; ${f0(batch.cpuMsPerRequest * 10)} µs CPU/prediction`,
       '≥ 20,000 pred./s',
-      verdict(b.predictionsPerSecond >= 20000),
+      verdict(batch.predictionsPerSecond >= 20000),
     );
+  }
+  for (const [b, label] of [
+    [bareBatch, 'bare node:http, 1 process'],
+    [bareBatch2, 'bare node:http, 2 processes (both cores)'],
+  ] as const) {
+    if (b) {
+      row(
+        `Batch of 100, ${label}`,
+        `${f0(b.predictionsPerSecond)} predictions/s; ${errs(b)}`,
+        f0(b.p50),
+        f0(b.p95),
+        f0(b.p99),
+        'same parse + validation + features + one ONNX run, no logging',
+        'ceiling',
+        '—',
+      );
+    }
   }
   if (sat.cache_on && ours) {
     row(
