@@ -1,15 +1,20 @@
 /**
  * The per-request floors behind the HTTP figures, in-process on this machine: JSON.parse of a
  * 200-candle request body and of a batch of 100, validatePatternInput and buildFeatures per item,
- * and the prediction log's write cost per row (Node CPU and the Postgres backend's CPU, one
+ * the shipped champion's ONNX run per row in a batch of 100 (the service's own loading and scoring
+ * code), and the prediction log's write cost per row (Node CPU and the Postgres backend's CPU, one
  * connection, batches of 1,000 through the service's own PredictionLogRepository).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { buildFeatures, FEATURE_SCHEMA_VERSION, validatePatternInput } from '@app/features';
+import { buildFeatures, FEATURE_COUNT, FEATURE_SCHEMA_VERSION, validatePatternInput } from '@app/features';
 import { MIGRATIONS } from '@app/migrations';
 import { encodePredictionRow, PredictionLogRepository } from '@app/ml-service/prediction-log/prediction-log.repository';
 import type { PredictionRecord } from '@app/ml-service/prediction-log/prediction-record';
-import { cpuSeconds, median, timeUs } from './harness';
+import { openModel, parseCard, scoreRows } from '@app/ml-service/inference/model-artifact';
+import { OnnxRuntime } from '@app/ml-service/inference/onnx-runtime.provider';
+import { cpuSeconds, median, ROOT, timeUs } from './harness';
 
 export interface ParseFloors {
   singleKb: number;
@@ -34,6 +39,32 @@ export function parseFloors(bodies: string[], batchBody: string): ParseFloors {
     validateUs: timeUs((i) => validatePatternInput(parsed[i % parsed.length]), 2000),
     featuresUs: timeUs((i) => buildFeatures(dtos[i % dtos.length]), 2000),
   };
+}
+
+/**
+ * µs per row of the shipped champion in a batch of 100 rows, loaded and scored as the service does
+ * (openModel + scoreRows, one intra-op thread): the model's share of a batch prediction.
+ */
+export async function modelRowUs(bodies: string[]): Promise<number> {
+  const dir = join(ROOT, 'models/phase5/champion');
+  const card = parseCard(readFileSync(join(dir, 'model_card.json'), 'utf8'));
+  const model = await openModel(new OnnxRuntime(), 'champion', dir, card, readFileSync(join(dir, 'model.onnx')));
+  try {
+    const rows = 100;
+    const matrix = new Float32Array(rows * FEATURE_COUNT);
+    for (let r = 0; r < rows; r++) {
+      matrix.set(buildFeatures(validatePatternInput(JSON.parse(bodies[r % bodies.length])).value!), r * FEATURE_COUNT);
+    }
+    const perRow: number[] = [];
+    for (let k = 0; k < 60; k++) {
+      const t0 = process.hrtime.bigint();
+      await scoreRows(model, matrix, rows);
+      perRow.push(Number(process.hrtime.bigint() - t0) / 1000 / rows);
+    }
+    return median(perRow.slice(10));
+  } finally {
+    await model.session.release();
+  }
 }
 
 /** µs of CPU per logged prediction: Node (building the statement) and Postgres (executing it). */

@@ -52,7 +52,7 @@ import {
   withPg,
 } from './harness';
 import { histogramBench, HistogramBenchResult } from './histogram.bench';
-import { logWriteCost, parseFloors, ParseFloors } from './micro.bench';
+import { logWriteCost, modelRowUs, parseFloors, ParseFloors } from './micro.bench';
 import { formatProfileSummary } from './profile-summary';
 
 const QUICK = hasFlag('quick');
@@ -119,6 +119,8 @@ interface Results {
   histogram?: HistogramBenchResult;
   floors?: ParseFloors;
   logCost?: { nodeUs: number; pgUs: number };
+  /** The champion's ONNX run per row in a batch of 100 (µs). */
+  modelRowUs?: number;
   saturation: Record<string, SaturationStats>;
   /** Per round, each variant's throughput over its neighbour's in the same round (paired, so machine noise cancels). */
   paired: { oursOverBare: number[]; loggingCost: number[]; cacheGain: number[]; semiGain: number[] };
@@ -730,6 +732,23 @@ function table(): string {
       ours ? verdict(share <= 15) : '—',
     );
   }
+  if (results.floors && results.logCost && results.modelRowUs !== undefined) {
+    // What one batch prediction costs in CPU with nothing but the listed work, and the rate 2 cores allow.
+    const f = results.floors;
+    const c = results.logCost;
+    const perItem = f.parseSingleUs + f.validateUs + f.featuresUs + results.modelRowUs + c.nodeUs + c.pgUs;
+    row(
+      'Batch prediction CPU floor (in-process sums)',
+      `${f0(perItem)} µs/prediction: parse ${f0(f.parseSingleUs)} + validate ${f0(f.validateUs)} + features ${f0(f.featuresUs)} + ` +
+        `ONNX ${f1(results.modelRowUs)} (per row of 100) + log Node ${f1(c.nodeUs)} + PostgreSQL ${f1(c.pgUs)}`,
+      '',
+      '',
+      '',
+      `all ${results.machine.nproc} cores busy with only this: ≤ ${f0((results.machine.nproc * 1e6) / perItem)} predictions/s, before HTTP, the answer, metrics and the load generator`,
+      '≥ 20,000 pred./s',
+      '—',
+    );
+  }
   if (results.histogram) {
     const h = results.histogram;
     row(
@@ -767,6 +786,7 @@ async function main(): Promise<void> {
     results.histogram = histogramBench(QUICK ? 3 : 7);
     const bodies = requestBodies(200, 1, 'bench');
     results.floors = parseFloors(bodies, `{"items":[${bodies.slice(0, 100).join(',')}]}`);
+    results.modelRowUs = await modelRowUs(bodies);
     const db = await freshDatabase('bench_log');
     try {
       results.logCost = await logWriteCost(db.url, bodies);
