@@ -108,3 +108,6 @@ export const TIMEFRAMES = Object.keys(TIMEFRAME_MINUTES) as Timeframe[];
 
 export const MIN_CANDLES = 60;
 export const MAX_CANDLES = 1000;
+/** Longest `pattern_id` and `symbol` a request may carry (DESIGN §4). */
+export const MAX_PATTERN_ID_LENGTH = 128;
+export const MAX_SYMBOL_LENGTH = 32;

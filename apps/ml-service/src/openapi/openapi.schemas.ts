@@ -1,5 +1,16 @@
-import { DIRECTIONS, FEATURE_NAMES, PATTERN_INPUT_FIELDS, PATTERN_TYPES, TIMEFRAMES } from '@app/features';
+import {
+  DIRECTIONS,
+  FEATURE_NAMES,
+  MAX_CANDLES,
+  MAX_PATTERN_ID_LENGTH,
+  MAX_SYMBOL_LENGTH,
+  MIN_CANDLES,
+  PATTERN_INPUT_FIELDS,
+  PATTERN_TYPES,
+  TIMEFRAMES,
+} from '@app/features';
 import { FALLBACK_REASONS } from '../inference/inference.types';
+import { MAX_BATCH_ITEMS } from '../inference/confidence-request.dto';
 
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -33,8 +44,8 @@ export const SCHEMAS: Record<string, Schema> = {
     additionalProperties: false,
     required: [...PATTERN_INPUT_FIELDS],
     properties: {
-      pattern_id: { ...str, minLength: 1, maxLength: 128 },
-      symbol: { ...str, minLength: 1, maxLength: 32 },
+      pattern_id: { ...str, minLength: 1, maxLength: MAX_PATTERN_ID_LENGTH },
+      symbol: { ...str, minLength: 1, maxLength: MAX_SYMBOL_LENGTH },
       pattern_type: { ...str, enum: [...PATTERN_TYPES] },
       direction: { ...str, enum: [...DIRECTIONS] },
       timeframe: { ...str, enum: [...TIMEFRAMES] },
@@ -48,7 +59,7 @@ export const SCHEMAS: Record<string, Schema> = {
         description: 'bullish: target > breakout > stop; bearish: reversed',
       },
       stop_price: { ...num, exclusiveMinimum: 0 },
-      candles: { type: 'array', minItems: 60, maxItems: 1000, items: ref('Candle') },
+      candles: { type: 'array', minItems: MIN_CANDLES, maxItems: MAX_CANDLES, items: ref('Candle') },
     },
     example: {
       pattern_id: '6f1c2a9e-...',
@@ -122,7 +133,7 @@ export const SCHEMAS: Record<string, Schema> = {
     type: 'object',
     required: ['items'],
     additionalProperties: false,
-    properties: { items: { type: 'array', minItems: 1, maxItems: 1000, items: ref('ConfidenceRequest') } },
+    properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS, items: ref('ConfidenceRequest') } },
   },
   BatchItemError: {
     type: 'object',

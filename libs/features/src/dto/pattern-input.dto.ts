@@ -15,6 +15,8 @@ import {
 import {
   DIRECTIONS,
   MAX_CANDLES,
+  MAX_PATTERN_ID_LENGTH,
+  MAX_SYMBOL_LENGTH,
   MIN_CANDLES,
   PATTERN_TYPES,
   TIMEFRAMES,
@@ -43,12 +45,12 @@ const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
  */
 export class PatternInputDto implements PatternInput {
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_PATTERN_ID_LENGTH)
   @Matches(NO_CONTROL_CHARACTERS, { message: 'pattern_id must not contain control characters' })
   pattern_id!: string;
 
   @IsString()
-  @Length(1, 32)
+  @Length(1, MAX_SYMBOL_LENGTH)
   @Matches(NO_CONTROL_CHARACTERS, { message: 'symbol must not contain control characters' })
   symbol!: string;
 

@@ -24,7 +24,8 @@ const edgeValue = fc.oneof(
   fc.constantFrom('', 'x', 'AAPL', '1', '0.5', 'bullish', 'bearish', '1d', 'double_bottom', 'a'.repeat(129)),
   fc.constantFrom('é', '\u0000', '\t', 'a\u007f', '\uD83D\uDE00'.repeat(70), '\uFE0F'.repeat(40), 'A'.repeat(32)),
   fc.string({ maxLength: 140 }),
-  fc.constantFrom(null, true, false, [], {}, [1], { t: 1 }),
+  // Cloned per use: an edit may write into an object that a later run would otherwise share.
+  fc.constantFrom(null, true, false, [], {}, [1], { t: 1 }).map((v) => structuredClone(v)),
 );
 
 const FIELD_NAMES = [...PATTERN_INPUT_FIELDS, 'extra', '__proto__', 'constructor'];
@@ -85,7 +86,7 @@ function apply(body: Body, e: Edit): void {
       delete at(e.index)[e.key];
       break;
     case 'rename': {
-      // Same number of keys, one name swapped: only a key-by-key check notices.
+      // Same number of keys, one name swapped.
       const bar = at(e.index);
       if (e.from in bar) {
         const value = bar[e.from];

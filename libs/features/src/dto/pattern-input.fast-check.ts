@@ -1,5 +1,13 @@
 import { PATTERN_INPUT_KEYS } from './pattern-input.dto';
-import { DIRECTIONS, MAX_CANDLES, MIN_CANDLES, PATTERN_TYPES, TIMEFRAMES } from '../feature-schema.constants';
+import {
+  DIRECTIONS,
+  MAX_CANDLES,
+  MAX_PATTERN_ID_LENGTH,
+  MAX_SYMBOL_LENGTH,
+  MIN_CANDLES,
+  PATTERN_TYPES,
+  TIMEFRAMES,
+} from '../feature-schema.constants';
 
 /**
  * A shortcut through the rules of PatternInputDto for the common case, a valid body: class-validator
@@ -28,8 +36,8 @@ export function isPlainlyValidPatternInput(body: Record<string, unknown>): boole
   const target = body.target_price;
   const stop = body.stop_price;
   if (
-    !isPrintableAscii(body.pattern_id, 128) ||
-    !isPrintableAscii(body.symbol, 32) ||
+    !isPrintableAscii(body.pattern_id, MAX_PATTERN_ID_LENGTH) ||
+    !isPrintableAscii(body.symbol, MAX_SYMBOL_LENGTH) ||
     !PATTERN_TYPE_SET.has(body.pattern_type as string) ||
     !DIRECTION_SET.has(direction as string) ||
     !TIMEFRAME_SET.has(body.timeframe as string) ||
