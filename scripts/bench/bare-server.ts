@@ -27,8 +27,9 @@ interface Card {
   output: { name: string; positive_class_index: number };
 }
 
-/** The service's batch body limit (BATCH_BODY_LIMIT in apps/ml-service/src/bootstrap.ts). */
-const MAX_BODY = 40 * 1024 * 1024;
+/** The service's body limits: BODY_LIMIT's default, and BATCH_BODY_LIMIT in apps/ml-service/src/bootstrap.ts. */
+const MAX_BODY = 2 * 1024 * 1024;
+const MAX_BATCH_BODY = 40 * 1024 * 1024;
 const SINGLE_PATH = '/api/ml/confidence';
 const BATCH_PATH = '/api/ml/confidence/batch';
 
@@ -117,9 +118,14 @@ async function main(): Promise<void> {
   const fail = (res: ServerResponse) => (err: unknown) =>
     send(res, 500, { statusCode: 500, error: (err as Error).message });
   const app = express();
-  app.post([SINGLE_PATH, BATCH_PATH], express.json({ limit: MAX_BODY }), (req, res) => {
-    handle(res, req.body, req.path).catch(fail(res));
-  });
+  for (const [path, limit] of [
+    [SINGLE_PATH, MAX_BODY],
+    [BATCH_PATH, MAX_BATCH_BODY],
+  ] as const) {
+    app.post(path, express.json({ limit }), (req, res) => {
+      handle(res, req.body, path).catch(fail(res));
+    });
+  }
   const rawHandler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = req.url?.split('?')[0] ?? '';
     if (req.method !== 'POST' || (path !== SINGLE_PATH && path !== BATCH_PATH)) {
@@ -130,7 +136,7 @@ async function main(): Promise<void> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > (path === BATCH_PATH ? MAX_BATCH_BODY : MAX_BODY)) {
         send(res, 413, { statusCode: 413, error: 'Payload Too Large' });
         req.destroy();
         return;
