@@ -9,7 +9,6 @@ import { Handoff, recordHandoff, startRequestLog } from './scoring-request';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-type BodyRequest = IncomingMessage & { body?: unknown };
 
 export interface ScoringFastPathOptions {
   routes: ScoringRoute[];
@@ -43,9 +42,9 @@ const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * methods, trailing slashes and case variants, other content types or charsets, compressed or
  * chunked bodies, empty or oversized ones, and requests while draining. A request whose body was
  * read but does not parse or validate, or whose scoring fails, is handed to the Express routes with
- * its body already in `req.body` (scoring-request.ts), so its error answer, log line and metrics
- * come from the one error pipeline. The answer, headers, request log line and metrics of a request
- * served here are those of the Express route.
+ * its error (scoring-request.ts), so its error answer, log line and metrics come from the one error
+ * pipeline. The answer, headers, request log line and metrics of a request served here are those of
+ * the Express route.
  */
 export class ScoringFastPath {
   /** Requests answered here, and requests passed to Express after their body was read. */
@@ -87,7 +86,7 @@ export class ScoringFastPath {
   };
 
   private answer(
-    req: BodyRequest,
+    req: IncomingMessage,
     res: ServerResponse,
     route: ScoringRoute,
     raw: Buffer,
@@ -104,10 +103,9 @@ export class ScoringFastPath {
     let input: unknown;
     try {
       input = route.validate(body);
-    } catch {
-      // The Express route validates again and answers the same 400.
-      req.body = body;
-      this.handOff(req, res, {});
+    } catch (error) {
+      // The pipe's 400, answered by the one error pipeline without validating again.
+      this.handOff(req, res, { error });
       return;
     }
     this.opts.securityHeaders(req, res, noop);
@@ -125,14 +123,11 @@ export class ScoringFastPath {
           this.served++;
           this.opts.observe('POST', route.path, route.path, res.statusCode, started);
         },
-        (error: unknown) => {
-          req.body = body;
-          this.handOff(req, res, { error, log });
-        },
+        (error: unknown) => this.handOff(req, res, { error, log }),
       );
   }
 
-  private handOff(req: BodyRequest, res: ServerResponse, handoff: Handoff): void {
+  private handOff(req: IncomingMessage, res: ServerResponse, handoff: Handoff): void {
     this.handedOff++;
     recordHandoff(req, handoff);
     this.express(req, res);

@@ -4,11 +4,12 @@ import { requestId, requestLogLevel } from '../logging.config';
 
 /**
  * What the scoring fast path already did for a request it passes on to the Express routes after
- * reading its body: the body is in `req.body` (so body-parser skips it), a body that failed to parse
- * is `error`, a request whose log was started keeps that `log` (one request id, one closing line).
+ * reading its body (so body-parser skips it): the `error` the request failed with (body-parser's
+ * parse error, the pipe's 400, or the scoring failure), and the `log` it started, if it started one
+ * (one request id, one closing line).
  */
 export interface Handoff {
-  error?: unknown;
+  error: unknown;
   log?: pino.Logger;
 }
 

@@ -108,8 +108,9 @@ function withRequestLogger(root: pino.Logger): RequestHandler {
 }
 
 /**
- * A body the fast path read but could not parse fails here as body-parser's own error would, and a
- * scoring failure the fast path met goes on to the global filter (500, logged with the request id).
+ * A request the fast path handed over fails here with the error it met: a body that does not parse
+ * as body-parser's own error would, an invalid one with the pipe's 400, a scoring failure with a 500
+ * logged with the request id; all through the global filter.
  */
 function failWithHandoffError(req: Request, _res: Response, next: NextFunction): void {
   next(handoffOf(req)?.error);
