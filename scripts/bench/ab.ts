@@ -18,6 +18,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   argNumber,
+  batchBodies,
   argValue,
   cpuSeconds,
   Database,
@@ -100,8 +101,7 @@ function loadOf(batch: boolean, candles: number): Load {
   if (!batch) {
     return { path: '/api/ml/confidence', bodies, connections: 50, items: 1 };
   }
-  const batches = Array.from({ length: 5 }, (_, k) => `{"items":[${bodies.slice(k * 100, k * 100 + 100).join(',')}]}`);
-  return { path: '/api/ml/confidence/batch', bodies: batches, connections: 4, items: 100 };
+  return { path: '/api/ml/confidence/batch', bodies: batchBodies(bodies), connections: 4, items: 100 };
 }
 
 async function main(): Promise<void> {

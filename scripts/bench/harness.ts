@@ -437,6 +437,14 @@ export function requestBodies(count: number, seed: number, prefix: string, candl
   );
 }
 
+/** Batch request bodies `{"items": [...]}` of `size` consecutive single bodies each (the remainder dropped). */
+export function batchBodies(bodies: string[], size = 100): string[] {
+  return Array.from(
+    { length: Math.floor(bodies.length / size) },
+    (_, k) => `{"items":[${bodies.slice(k * size, (k + 1) * size).join(',')}]}`,
+  );
+}
+
 /** Re-labels a body's pattern_id without re-serialising the candles. */
 export function withPatternId(body: string, id: string): string {
   return body.replace(/^\{"pattern_id":"[^"]*"/, `{"pattern_id":"${id}"`);

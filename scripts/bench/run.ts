@@ -26,6 +26,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   adminRequest,
+  batchBodies,
   argNumber,
   argValue,
   ensureBuild,
@@ -230,12 +231,9 @@ async function startVariant(
 async function httpSection(): Promise<void> {
   log('generating request bodies (simulation, 200 candles each)');
   const bodies = requestBodies(500, 1, 'bench');
-  const batchBodies = Array.from(
-    { length: 5 },
-    (_, k) => `{"items":[${bodies.slice(k * 100, k * 100 + 100).join(',')}]}`,
-  );
+  const batches = batchBodies(bodies);
   log(
-    `single body ≈ ${(Buffer.byteLength(bodies[0]) / 1024).toFixed(1)} kB, batch body ≈ ${(Buffer.byteLength(batchBodies[0]) / 2 ** 20).toFixed(2)} MB`,
+    `single body ≈ ${(Buffer.byteLength(bodies[0]) / 1024).toFixed(1)} kB, batch body ≈ ${(Buffer.byteLength(batches[0]) / 2 ** 20).toFixed(2)} MB`,
   );
 
   log('starting the bare server and four service variants');
@@ -330,12 +328,12 @@ async function httpSection(): Promise<void> {
     const batchRuns = new Map<BatchKey, Run[]>();
     try {
       for (const [, server] of batchServers) {
-        await saturate(server, batchBodies, WARMUP, BATCH_PATH, BATCH_CONNECTIONS);
+        await saturate(server, batches, WARMUP, BATCH_PATH, BATCH_CONNECTIONS);
       }
       for (let round = 1; round <= ROUNDS; round++) {
         for (const [key, server] of batchServers) {
           await settle(server);
-          const run = await saturate(server, batchBodies, DURATION, BATCH_PATH, BATCH_CONNECTIONS);
+          const run = await saturate(server, batches, DURATION, BATCH_PATH, BATCH_CONNECTIONS);
           batchRuns.set(key, [...(batchRuns.get(key) ?? []), run]);
           log(
             `batch of 100 round ${round} ${key}: ${(run.r.rps * 100).toFixed(0)} predictions/s, p95 ${run.r.p95.toFixed(0)} ms per batch`,
@@ -407,12 +405,8 @@ async function seedSourcePredictions(db: Database): Promise<void> {
     }
     await sleep(1500); // settings poll
     const bodies = requestBodies(SEED_SOURCE, 77, 'seed');
-    for (let k = 0; k < SEED_SOURCE / 100; k++) {
-      const a = await httpRequest(
-        'POST',
-        `${server.url}/api/ml/confidence/batch`,
-        `{"items":[${bodies.slice(k * 100, k * 100 + 100).join(',')}]}`,
-      );
+    for (const batch of batchBodies(bodies)) {
+      const a = await httpRequest('POST', `${server.url}/api/ml/confidence/batch`, batch);
       if (a.status !== 200) {
         throw new Error(`seed batch answered ${a.status}: ${a.body.slice(0, 300)}`);
       }
@@ -785,7 +779,7 @@ async function main(): Promise<void> {
     log('micro-benchmarks: histogram bookkeeping, JSON.parse / validation / features, prediction log write cost');
     results.histogram = histogramBench(QUICK ? 3 : 7);
     const bodies = requestBodies(200, 1, 'bench');
-    results.floors = parseFloors(bodies, `{"items":[${bodies.slice(0, 100).join(',')}]}`);
+    results.floors = parseFloors(bodies, batchBodies(bodies)[0]);
     results.modelRowUs = await modelRowUs(bodies);
     const db = await freshDatabase('bench_log');
     try {
